@@ -1,20 +1,38 @@
 /**
  * Parsers and formatters for the header values the engine itself acts on: Via, CSeq,
- * name-addr headers (From/To/Contact/Route/Record-Route), tags and parameters, RSeq/RAck.
- * Pure functions; malformed values give `undefined`, never an exception.
+ * name-addr headers (From/To/Contact/Route/Record-Route), tags and parameters, RSeq/RAck,
+ * media types and option tags. Pure functions; malformed values give `undefined`, never an
+ * exception. Every scanner is linear (grammar.ts), whatever the input.
+ *
+ * Two strengths of name-addr parsing: `parseNameAddr` is tolerant (it reads tags and URIs out
+ * of whatever a peer sent, for dialog matching), `parseNameAddrStrict` follows the RFC 3261
+ * §25.1 grammar exactly (for deciding whether a request is well formed).
  */
+import {
+  GEN_VALUE_CHARS,
+  HOSTNAME_CHARS,
+  TOKEN_CHARS,
+  hostType,
+  isIPv6,
+  isToken,
+  scanQuoted,
+  scanRun,
+  skipWs,
+  trimWs,
+} from './grammar.js';
+import { isAbsoluteUri, parseUri, getUriScheme } from './uri.js';
 
 export type Params = Map<string, string | null>;
 
-/** Split `a;b=c;d` into params; keys lower-cased, values kept as written. */
+/** Split `a;b=c;d` into params; keys lower-cased, values kept as written. Tolerant. */
 export function parseParams(text: string): Params {
   const params: Params = new Map();
   for (const part of splitOutsideQuotes(text, ';')) {
-    const p = part.trim();
+    const p = trimWs(part);
     if (!p) continue;
     const eq = p.indexOf('=');
     if (eq < 0) params.set(p.toLowerCase(), null);
-    else params.set(p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim());
+    else params.set(trimWs(p.slice(0, eq)).toLowerCase(), trimWs(p.slice(eq + 1)));
   }
   return params;
 }
@@ -53,43 +71,108 @@ export function splitOutsideQuotes(text: string, sep: string): string[] {
 /** Split a comma list header value (Via, Route, Record-Route, Contact) into elements. */
 export function splitList(value: string): string[] {
   return splitOutsideQuotes(value, ',')
-    .map((s) => s.trim())
+    .map((s) => trimWs(s))
     .filter((s) => s.length > 0);
+}
+
+/**
+ * Parse `*( SEMI generic-param )` from `i` to the end of `s` (RFC 3261 §25.1): SEMI and
+ * EQUAL allow white space around them; a name is a token; a value is a token, a host or a
+ * quoted-string. Empty parameters (";;") are an error. Returns undefined on any error.
+ */
+function scanGenericParams(s: string, i: number, params: Params): Params | undefined {
+  for (;;) {
+    i = skipWs(s, i);
+    if (i >= s.length) return params;
+    if (s.charCodeAt(i) !== 0x3b) return undefined;
+    i = skipWs(s, i + 1);
+    const nameEnd = scanRun(s, i, s.length, TOKEN_CHARS, false);
+    if (nameEnd === i) return undefined;
+    const name = s.slice(i, nameEnd).toLowerCase();
+    i = skipWs(s, nameEnd);
+    let value: string | null = null;
+    if (s.charCodeAt(i) === 0x3d) {
+      i = skipWs(s, i + 1);
+      const end = s.charCodeAt(i) === 0x22 ? scanQuoted(s, i) : scanRun(s, i, s.length, GEN_VALUE_CHARS, false);
+      if (end <= i) return undefined;
+      value = s.slice(i, end);
+      i = end;
+    }
+    params.set(name, value);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Via (RFC 3261 §20.42, RFC 3581)
 
 export interface Via {
-  protocol: string; // e.g. 'UDP', 'TCP' (upper-case as sent)
+  protocol: string; // e.g. 'UDP', 'TCP' (upper-cased)
   host: string; // sent-by host, IPv6 without brackets
   port?: number;
   params: Params;
 }
 
+/** Expect `ch` after optional white space (SLASH, COLON = SWS char SWS); index after it or -1. */
+function expectSep(s: string, i: number, ch: number): number {
+  i = skipWs(s, i);
+  return s.charCodeAt(i) === ch ? skipWs(s, i + 1) : -1;
+}
+
+/**
+ * One via-parm: sent-protocol LWS sent-by *( SEMI via-params ), where sent-protocol is
+ * "SIP" SLASH "2.0" SLASH transport and sent-by is host [ COLON port ].
+ */
 export function parseVia(value: string): Via | undefined {
-  const m = /^\s*SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z0-9\-.!%*_+`'~]+)\s+([^;\s]+)\s*(;.*)?$/i.exec(value);
-  if (!m) return undefined;
-  const sentBy = m[2]!;
+  const s = value;
+  let i = skipWs(s, 0);
+  let end = scanRun(s, i, s.length, TOKEN_CHARS, false);
+  if (s.slice(i, end).toUpperCase() !== 'SIP') return undefined;
+  i = expectSep(s, end, 0x2f);
+  if (i < 0) return undefined;
+  end = scanRun(s, i, s.length, TOKEN_CHARS, false);
+  if (s.slice(i, end) !== '2.0') return undefined;
+  i = expectSep(s, end, 0x2f);
+  if (i < 0) return undefined;
+  end = scanRun(s, i, s.length, TOKEN_CHARS, false);
+  if (end === i) return undefined;
+  const protocol = s.slice(i, end).toUpperCase();
+  i = skipWs(s, end);
+  if (i === end) return undefined;
   let host: string;
-  let port: number | undefined;
-  if (sentBy.startsWith('[')) {
-    const close = sentBy.indexOf(']');
+  if (s.charCodeAt(i) === 0x5b) {
+    const close = s.indexOf(']', i);
     if (close < 0) return undefined;
-    host = sentBy.slice(1, close);
-    const rest = sentBy.slice(close + 1);
-    if (rest.startsWith(':')) port = Number(rest.slice(1));
-    else if (rest.length) return undefined;
+    host = s.slice(i + 1, close);
+    if (!isIPv6(host)) return undefined;
+    i = close + 1;
   } else {
-    const colon = sentBy.lastIndexOf(':');
-    if (colon >= 0) {
-      host = sentBy.slice(0, colon);
-      port = Number(sentBy.slice(colon + 1));
-    } else host = sentBy;
+    end = scanRun(s, i, s.length, HOSTNAME_CHARS, false);
+    host = s.slice(i, end);
+    if (hostType(host) === undefined) return undefined;
+    i = end;
   }
-  if (port !== undefined && (!Number.isInteger(port) || port <= 0 || port > 65535)) return undefined;
-  if (!host) return undefined;
-  return { protocol: m[1]!.toUpperCase(), host, port, params: parseParams(m[3] ?? '') };
+  const via: Via = { protocol, host, params: new Map() };
+  const colon = expectSep(s, i, 0x3a);
+  if (colon >= 0) {
+    end = scanRun(s, colon, s.length, TOKEN_CHARS, false);
+    const digits = s.slice(colon, end);
+    const port = Number(digits);
+    if (!/^\d{1,5}$/.test(digits) || port <= 0 || port > 65535) return undefined;
+    via.port = port;
+    i = end;
+  }
+  return scanGenericParams(s, i, via.params) ? via : undefined;
+}
+
+/** Every via-parm of one Via header value (a comma list); undefined if any is malformed. */
+export function parseViaList(value: string): Via[] | undefined {
+  const out: Via[] = [];
+  for (const part of splitOutsideQuotes(value, ',')) {
+    const via = parseVia(part);
+    if (!via) return undefined;
+    out.push(via);
+  }
+  return out;
 }
 
 export function formatHost(host: string): string {
@@ -116,12 +199,23 @@ export interface CSeq {
   method: string;
 }
 
+/** Largest CSeq number: it "MUST be expressible as a 32-bit unsigned integer" (§8.1.1.5). */
+export const MAX_CSEQ = 2 ** 32 - 1;
+
+/** CSeq = 1*DIGIT LWS Method; leading zeros allowed (RFC 4475 §3.1.1.1), at most 2**32-1. */
 export function parseCSeq(value: string): CSeq | undefined {
-  const m = /^\s*(\d{1,10})\s+([A-Za-z0-9\-.!%*_+`'~]+)\s*$/.exec(value);
-  if (!m) return undefined;
-  const seq = Number(m[1]);
-  if (seq > 2 ** 31 - 1) return undefined;
-  return { seq, method: m[2]! };
+  const s = value;
+  const i = skipWs(s, 0);
+  let end = i;
+  while (end < s.length && s.charCodeAt(end) >= 0x30 && s.charCodeAt(end) <= 0x39) end++;
+  if (end === i) return undefined;
+  const m = skipWs(s, end);
+  if (m === end) return undefined;
+  const mEnd = scanRun(s, m, s.length, TOKEN_CHARS, false);
+  if (mEnd === m || skipWs(s, mEnd) !== s.length) return undefined;
+  const seq = Number(s.slice(i, end));
+  if (seq > MAX_CSEQ) return undefined;
+  return { seq, method: s.slice(m, mEnd) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,14 +230,15 @@ export interface NameAddr {
   bracketed: boolean;
 }
 
+/** Tolerant name-addr / addr-spec parse: balanced quotes and a non-empty URI are enough. */
 export function parseNameAddr(value: string): NameAddr | undefined {
-  const v = value.trim();
+  const v = trimWs(value);
   const lt = indexOutsideQuotes(v, '<');
   if (lt >= 0) {
     const gt = v.indexOf('>', lt);
     if (gt < 0) return undefined;
-    const display = v.slice(0, lt).trim();
-    const uri = v.slice(lt + 1, gt).trim();
+    const display = trimWs(v.slice(0, lt));
+    const uri = trimWs(v.slice(lt + 1, gt));
     if (!uri) return undefined;
     const na: NameAddr = { uri, params: parseParams(v.slice(gt + 1)), bracketed: true };
     if (display) na.displayName = display;
@@ -152,7 +247,7 @@ export function parseNameAddr(value: string): NameAddr | undefined {
   if (v.startsWith('"')) return undefined;
   // addr-spec without brackets: params after the URI belong to the header (§20.10).
   const semi = v.indexOf(';');
-  const uri = (semi < 0 ? v : v.slice(0, semi)).trim();
+  const uri = trimWs(semi < 0 ? v : v.slice(0, semi));
   if (!uri || /\s/.test(uri)) return undefined;
   return { uri, params: parseParams(semi < 0 ? '' : v.slice(semi)), bracketed: false };
 }
@@ -168,6 +263,68 @@ function indexOutsideQuotes(text: string, ch: string): number {
     else if (c === ch) return i;
   }
   return -1;
+}
+
+/** addr-spec = SIP-URI / SIPS-URI / absoluteURI, checked against its own grammar. */
+export function isValidAddrSpec(uri: string): boolean {
+  const scheme = getUriScheme(uri);
+  if (scheme === 'sip' || scheme === 'sips' || scheme === 'tel') return parseUri(uri) !== undefined;
+  return isAbsoluteUri(uri);
+}
+
+/**
+ * name-addr / addr-spec followed by header parameters, to the letter of RFC 3261 §20.10 and
+ * §25.1: display-name is *(token LWS) or a quoted-string; no white space inside "<…>"; an
+ * addr-spec outside brackets may not contain ",", "?" or ";" (those would be ambiguous with
+ * the header's own syntax); parameters are generic-params.
+ */
+export function parseNameAddrStrict(value: string): NameAddr | undefined {
+  const s = value;
+  const first = skipWs(s, 0);
+  let i = first;
+  let displayName: string | undefined;
+  if (s.charCodeAt(i) === 0x22) {
+    const end = scanQuoted(s, i);
+    if (end < 0) return undefined;
+    displayName = s.slice(i, end);
+    i = skipWs(s, end);
+    if (s.charCodeAt(i) !== 0x3c) return undefined;
+  } else {
+    // *(token LWS) then "<" means a display name; anything else must be a bare addr-spec.
+    let j = i;
+    let lastTokenEnd = i;
+    for (;;) {
+      const end = scanRun(s, j, s.length, TOKEN_CHARS, false);
+      if (end === j) break;
+      lastTokenEnd = end;
+      j = skipWs(s, end);
+    }
+    if (s.charCodeAt(j) === 0x3c) {
+      if (lastTokenEnd > i) displayName = s.slice(i, lastTokenEnd);
+      i = j;
+    }
+  }
+  if (s.charCodeAt(i) === 0x3c) {
+    const gt = s.indexOf('>', i);
+    if (gt < 0) return undefined;
+    const uri = s.slice(i + 1, gt);
+    if (!isValidAddrSpec(uri)) return undefined;
+    const params = scanGenericParams(s, gt + 1, new Map());
+    if (!params) return undefined;
+    const na: NameAddr = { uri, params, bracketed: true };
+    if (displayName !== undefined) na.displayName = displayName;
+    return na;
+  }
+  let end = i;
+  while (end < s.length) {
+    const c = s.charCodeAt(end);
+    if (c === 0x3b || c === 0x20 || c === 0x09) break;
+    end++;
+  }
+  const uri = s.slice(i, end);
+  if (/[,?]/.test(uri) || !isValidAddrSpec(uri)) return undefined;
+  const params = scanGenericParams(s, end, new Map());
+  return params ? { uri, params, bracketed: false } : undefined;
 }
 
 export function formatNameAddr(na: NameAddr): string {
@@ -192,7 +349,7 @@ export function withTag(value: string, tag: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// SIP URI host/port/params (enough for routing; full URI grammar lives in uri.ts)
+// SIP URI host/port/params (enough for routing; the full URI grammar lives in uri.ts)
 
 export interface UriTarget {
   scheme: string;
@@ -202,11 +359,12 @@ export interface UriTarget {
   params: Params;
 }
 
+/** Tolerant routing view of a sip/sips/tel URI (see `parseUri` in uri.ts for the strict one). */
 export function parseUriTarget(uri: string): UriTarget | undefined {
-  const m = /^(sips?|tel):(.*)$/i.exec(uri.trim());
-  if (!m) return undefined;
-  const scheme = m[1]!.toLowerCase();
-  let rest = m[2]!;
+  const text = trimWs(uri);
+  const scheme = getUriScheme(text);
+  if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') return undefined;
+  let rest = text.slice(scheme.length + 1);
   const q = rest.indexOf('?');
   if (q >= 0) rest = rest.slice(0, q);
   if (scheme === 'tel') {
@@ -254,8 +412,57 @@ export interface RAck {
   method: string;
 }
 
+/** RAck = response-num LWS CSeq-num LWS Method; both numbers 1*DIGIT up to 2**32-1. */
 export function parseRAck(value: string): RAck | undefined {
-  const m = /^\s*(\d{1,10})\s+(\d{1,10})\s+([A-Za-z]+)\s*$/.exec(value);
-  if (!m) return undefined;
-  return { rseq: Number(m[1]), cseq: Number(m[2]), method: m[3]! };
+  const parts = trimWs(value).split(/[ \t]+/);
+  if (parts.length !== 3) return undefined;
+  const [r, c, method] = parts as [string, string, string];
+  if (!/^\d{1,10}$/.test(r) || !/^\d{1,10}$/.test(c) || !isToken(method)) return undefined;
+  const rseq = Number(r);
+  const cseq = Number(c);
+  if (rseq > MAX_CSEQ || cseq > MAX_CSEQ) return undefined;
+  return { rseq, cseq, method };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Media types and option tags (Content-Type, Accept, Require, Supported, Unsupported)
+
+export interface MediaType {
+  /** Lower-cased type and subtype ("application", "sdp"). */
+  type: string;
+  subtype: string;
+  params: Params;
+}
+
+/**
+ * media-type = m-type SLASH m-subtype *( SEMI m-parameter ) (RFC 3261 §20.15). Type and
+ * subtype are checked strictly; parameters are read tolerantly, because multipart boundaries
+ * in the wild often carry unquoted characters that the m-value grammar does not allow.
+ */
+export function parseMediaType(value: string): MediaType | undefined {
+  const s = value;
+  let i = skipWs(s, 0);
+  const typeEnd = scanRun(s, i, s.length, TOKEN_CHARS, false);
+  if (typeEnd === i) return undefined;
+  const type = s.slice(i, typeEnd).toLowerCase();
+  i = expectSep(s, typeEnd, 0x2f);
+  if (i < 0) return undefined;
+  const subEnd = scanRun(s, i, s.length, TOKEN_CHARS, false);
+  if (subEnd === i) return undefined;
+  const subtype = s.slice(i, subEnd).toLowerCase();
+  const rest = skipWs(s, subEnd);
+  if (rest < s.length && s.charCodeAt(rest) !== 0x3b) return undefined;
+  return { type, subtype, params: parseParams(s.slice(rest)) };
+}
+
+/** A comma list of tokens (option-tags, codings); undefined if an element is not a token. */
+export function parseTokenList(value: string): string[] | undefined {
+  const out: string[] = [];
+  for (const part of splitOutsideQuotes(value, ',')) {
+    const t = trimWs(part);
+    if (t.length === 0) continue;
+    if (!isToken(t)) return undefined;
+    out.push(t);
+  }
+  return out;
 }

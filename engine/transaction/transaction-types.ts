@@ -55,12 +55,20 @@ export interface ClientTransaction {
   readonly hop: Hop;
   /** Where the request actually went (set once it was handed to the socket). */
   readonly sent: Promise<SendResult>;
+  /** The request exactly as handed to the transport (the engine echoes these bytes to the app). */
+  readonly bytes: Buffer;
   /** INVITE only: CANCEL this transaction (RFC 3261 §9.1). Deferred until a provisional arrives. Returns the CANCEL's own client transaction, or undefined when it is too late (final response seen). */
   cancel?(extraHeaders?: Array<[string, string]>, handlers?: Partial<ClientTransactionHandlers>): ClientTransaction | undefined;
   /** Provisional seen (so a CANCEL may be sent at once). */
   readonly provisionalSeen: boolean;
   /** Final response seen. */
   readonly finalSeen: boolean;
+}
+
+/** A response sent through a server transaction: what the socket used and the bytes it carried. */
+export interface SentResponse {
+  result: SendResult;
+  bytes: Buffer;
 }
 
 export interface ServerTransaction {
@@ -75,6 +83,8 @@ export interface ServerTransaction {
    * the transaction — the dialog core does that). Resolves with what was sent.
    */
   respond(res: SipMessage): Promise<SendResult>;
+  /** Like `respond`, also giving the exact bytes sent (the engine echoes them to the app). */
+  sendResponse(res: SipMessage): Promise<SentResponse>;
   /** True once a final response was sent. */
   readonly finalSent: boolean;
 }

@@ -1,0 +1,238 @@
+/**
+ * SIP over a byte stream (TCP): cuts the stream into messages (RFC 3261 §18.3) and spots
+ * RFC 5626 §4.4.1 keep-alives between them. Pure: no I/O, no timers; results go to a sink.
+ *
+ * - A message ends at the blank line after its headers plus Content-Length bytes of body.
+ *   Over a stream Content-Length is mandatory (§18.3, §20.14): without it the end of the
+ *   message is unknowable, so the stream is unusable from there on → error (400).
+ * - Between messages, a double CRLF is a keep-alive ping and gets a pong (the sink's
+ *   `onPing`); a lone CRLF is a pong or stray line ending and is ignored (§4.4.1, and
+ *   RFC 3261 §7.5 "implementations should ignore any CRLF appearing before the start-line").
+ * - A message larger than `maxMessageBytes`, or a header section that reaches that size
+ *   without ending, is an error (513) before it is buffered any further, so memory held per
+ *   connection stays bounded.
+ *
+ * After an error the framer is dead: it ignores every further byte, and the owner is
+ * expected to answer (if it can) and close the connection.
+ */
+import { findHeaderEnd } from '../sip/parser.js';
+
+export type FramingProblem = 'missing-content-length' | 'bad-content-length' | 'too-large';
+
+/** Why the stream cannot be framed any more; carries the status to answer with. */
+export class FramingError extends Error {
+  readonly code = 'EFRAMING';
+  constructor(
+    readonly problem: FramingProblem,
+    /** 400 for a length problem, 513 (RFC 3261 §21.5.14) for an oversized message. */
+    readonly status: 400 | 513,
+    /** The header section (or as much of it as was kept), to build a response from. */
+    readonly head: Buffer | undefined,
+  ) {
+    super(`SIP stream framing failed: ${problem}`);
+    this.name = 'FramingError';
+  }
+}
+
+export interface StreamFramerSink {
+  /** One complete message: start line, headers, blank line, exactly Content-Length bytes. */
+  onMessage(frame: Buffer): void;
+  /** A CRLF CRLF keep-alive ping arrived; answer with a single CRLF. */
+  onPing(): void;
+  /** The stream cannot be framed any more; nothing further will be reported. */
+  onError(err: FramingError): void;
+}
+
+export interface StreamFramerOptions {
+  /** Largest message accepted, headers and body together. */
+  maxMessageBytes: number;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+export class StreamFramer {
+  readonly #sink: StreamFramerSink;
+  readonly #max: number;
+  /** Bytes received but not yet framed (a partial message or an undecided CRLF run). */
+  #held: Buffer[] = [];
+  #heldBytes = 0;
+  /** Length of the partial message once its headers are known (0 while they are not). */
+  #expect = 0;
+  /** Where to resume looking for the blank line, so partial headers are not rescanned. */
+  #scanFrom = 0;
+  #failed = false;
+
+  constructor(sink: StreamFramerSink, opts: StreamFramerOptions) {
+    this.#sink = sink;
+    this.#max = opts.maxMessageBytes;
+  }
+
+  /** Bytes held while waiting for the rest of a message. */
+  get buffered(): number {
+    return this.#heldBytes;
+  }
+
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.#failed || chunk.length === 0) return;
+    this.#held.push(chunk);
+    this.#heldBytes += chunk.length;
+    // A body arriving in pieces is only joined once it is complete, so copying stays linear.
+    if (this.#expect > 0 && this.#heldBytes < this.#expect) return;
+    // Common case: nothing was pending, frame straight out of the chunk without copying it.
+    let buf = this.#held.length === 1 ? chunk : Buffer.concat(this.#held, this.#heldBytes);
+    let scanFrom = this.#expect > 0 ? 0 : this.#scanFrom;
+    this.#held = [];
+    this.#heldBytes = 0;
+    this.#expect = 0;
+    this.#scanFrom = 0;
+
+    while (buf.length > 0) {
+      const skipped = this.#skipKeepAlives(buf);
+      if (skipped < 0) break; // an undecided CR/LF run: wait for more bytes
+      if (skipped > 0) {
+        buf = buf.subarray(skipped);
+        scanFrom = 0;
+        continue;
+      }
+      const used = this.#frameOne(buf, scanFrom);
+      if (used < 0) return;
+      if (used === 0) {
+        // Incomplete. Without headers yet, resume the blank-line search near the end next time
+        // (the last three bytes may begin a CRLFCRLF split across chunks).
+        if (this.#expect === 0) this.#scanFrom = Math.max(0, buf.length - 3);
+        break;
+      }
+      buf = buf.subarray(used);
+      scanFrom = 0;
+    }
+    if (buf.length > 0) {
+      this.#held.push(buf);
+      this.#heldBytes = buf.length;
+    }
+  }
+
+  /**
+   * Consume keep-alives at the head of `buf`. Returns bytes consumed (0 when a message starts
+   * here), or -1 when the head is a CRLF run too short to tell a ping from a pong.
+   */
+  #skipKeepAlives(buf: Buffer): number {
+    const b0 = buf[0];
+    if (b0 !== CR && b0 !== LF) return 0;
+    if (b0 === LF) return 1; // bare LF: tolerated like a CRLF (§7.5)
+    if (buf.length < 2) return -1;
+    if (buf[1] !== LF) return 1; // stray CR
+    // CRLF seen. A ping is CRLFCRLF; decide once the next two bytes are known.
+    if (buf.length < 3) return -1;
+    if (buf[2] !== CR) return 2; // lone CRLF followed by something else: ignored
+    if (buf.length < 4) return -1;
+    if (buf[3] !== LF) return 2;
+    this.#sink.onPing();
+    return 4;
+  }
+
+  /**
+   * Emit the message at the head of `buf`; returns its length, -1 on error, or 0 when
+   * incomplete (having set #expect when the headers, and so the full length, are known).
+   */
+  #frameOne(buf: Buffer, scanFrom: number): number {
+    const ends = findHeaderEnd(buf, scanFrom);
+    if (!ends) {
+      if (buf.length < this.#max) return 0;
+      this.#fail('too-large', 513, buf.subarray(0, this.#max));
+      return -1;
+    }
+    const [headerEnd, bodyStart] = ends;
+    const head = buf.subarray(0, headerEnd);
+    const length = contentLength(head);
+    if (length === undefined) {
+      this.#fail('missing-content-length', 400, head);
+      return -1;
+    }
+    if (length < 0) {
+      this.#fail('bad-content-length', 400, head);
+      return -1;
+    }
+    const total = bodyStart + length;
+    if (total > this.#max) {
+      this.#fail('too-large', 513, head);
+      return -1;
+    }
+    if (buf.length < total) {
+      this.#expect = total;
+      return 0;
+    }
+    this.#sink.onMessage(buf.subarray(0, total));
+    return total;
+  }
+
+  #fail(problem: FramingProblem, status: 400 | 513, head: Buffer | undefined): void {
+    this.#failed = true;
+    this.#held = [];
+    this.#heldBytes = 0;
+    this.#sink.onError(new FramingError(problem, status, head));
+  }
+}
+
+/**
+ * Content-Length (or its compact form `l`, RFC 3261 §7.3.3) from a header section, scanning
+ * bytes rather than decoding text. Returns undefined when absent, -1 when not a number. The
+ * first occurrence wins; the parser rejects a message that repeats it.
+ */
+export function contentLength(head: Buffer): number | undefined {
+  let lineStart = head.indexOf(LF) + 1; // skip the start line
+  if (lineStart === 0) return undefined;
+  while (lineStart < head.length) {
+    let lineEnd = head.indexOf(LF, lineStart);
+    if (lineEnd < 0) lineEnd = head.length;
+    const valueStart = matchContentLengthName(head, lineStart, lineEnd);
+    if (valueStart >= 0) return parseDigits(head, valueStart, lineEnd);
+    lineStart = lineEnd + 1;
+  }
+  return undefined;
+}
+
+const NAME = Buffer.from('content-length');
+
+/** If the line names Content-Length (any case, optional space before ':'), the index after ':'. */
+function matchContentLengthName(buf: Buffer, start: number, end: number): number {
+  const first = buf[start]! | 0x20; // lower-case ASCII letters
+  let i: number;
+  if (first === 0x6c /* l */ && end - start > 1 && (buf[start + 1] === 0x3a || isWsp(buf[start + 1]!))) {
+    i = start + 1;
+  } else if (first === 0x63 /* c */ && end - start > NAME.length) {
+    for (let k = 1; k < NAME.length; k++) {
+      const c = buf[start + k]!;
+      // `| 0x20` folds ASCII letters to lower case; the hyphen must match exactly.
+      if ((NAME[k] === 0x2d ? c : c | 0x20) !== NAME[k]) return -1;
+    }
+    i = start + NAME.length;
+  } else {
+    return -1;
+  }
+  while (i < end && isWsp(buf[i]!)) i++;
+  return i < end && buf[i] === 0x3a ? i + 1 : -1;
+}
+
+function parseDigits(buf: Buffer, start: number, end: number): number {
+  let i = start;
+  while (i < end && isWsp(buf[i]!)) i++;
+  let n = 0;
+  let digits = 0;
+  for (; i < end; i++) {
+    const c = buf[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    n = n * 10 + (c - 0x30);
+    if (++digits > 10) return -1;
+  }
+  while (i < end && (isWsp(buf[i]!) || buf[i] === CR)) i++;
+  return digits === 0 || i !== end ? -1 : n;
+}
+
+function isWsp(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}

@@ -19,8 +19,8 @@ interface Row {
   description: string;
 }
 
-/** A key path for docs: object keys and `[]` for "any list item". */
-type DocPath = Array<string | '[]'>;
+/** A key path for docs: object keys, and `[]` standing for "any list item". */
+type DocPath = string[];
 
 /** The whole reference page, Markdown. */
 export function renderConfigReference(): string {

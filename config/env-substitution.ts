@@ -36,7 +36,11 @@ export interface SubstitutionResult {
   failedPaths: string[];
 }
 
-const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * `$${` (a literal `${`), or `${NAME}` / `${NAME:-default}`. The default may not hold quotes or
+ * line breaks, so a stray `${` can never swallow YAML structure up to some later `}`.
+ */
+const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*(?::-[^}\n"']*)?)\}/g;
 
 /**
  * Replace `${…}` and `$${…}` in YAML text with placeholder words. The words carry a random part,
@@ -45,11 +49,11 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function protectReferences(text: string): ProtectedText {
   const nonce = randomBytes(6).toString('hex');
   const placeholders = new Map<string, Protected>();
-  const out = text.replace(/\$?\$\{([^}\n]*)\}/g, (match, body: string) => {
+  const out = text.replace(REFERENCE, (match, body: string | undefined) => {
     const word = `batonref${nonce}n${placeholders.size}z`;
     placeholders.set(
       word,
-      match.startsWith('$$') ? { kind: 'literal', text: match.slice(1) } : { kind: 'reference', body },
+      body === undefined ? { kind: 'literal', text: '${' } : { kind: 'reference', body },
     );
     return word;
   });
@@ -74,7 +78,7 @@ export function substituteEnv(
           return p === undefined ? w : p.kind === 'literal' ? p.text : `\${${p.body}}`;
         });
   const walk = (value: unknown, path: Path): unknown => {
-    if (typeof value === 'string' && words !== undefined) {
+    if (typeof value === 'string') {
       const r = expand(value, words, placeholders, env);
       if (!r.ok) {
         issues.push({ path: formatPath(path), message: r.message });
@@ -103,13 +107,18 @@ type Expansion = { ok: true; text: string; whole: boolean } | { ok: false; messa
 
 function expand(
   text: string,
-  words: RegExp,
+  words: RegExp | undefined,
   placeholders: ReadonlyMap<string, Protected>,
   env: EnvVars,
 ): Expansion {
   if (text.includes('${')) {
-    return { ok: false, message: "has '${' without a closing '}' (write '$${' for a literal '${')" };
+    return {
+      ok: false,
+      message:
+        "has a '${' that is no reference: write ${NAME} or ${NAME:-default}, or '$${' for a literal '${'",
+    };
   }
+  if (words === undefined) return { ok: true, text, whole: false };
   let failure: string | undefined;
   let references = 0;
   const out = text.replace(words, (word) => {
@@ -130,7 +139,6 @@ function expand(
 function lookUp(body: string, env: EnvVars): string | { message: string } {
   const sep = body.indexOf(':-');
   const name = sep < 0 ? body : body.slice(0, sep);
-  if (!VAR_NAME.test(name)) return { message: `'\${${body}}' does not name an environment variable` };
   const value = env[name];
   // As in POSIX sh: `:-` takes the default when the variable is unset or empty.
   if (sep >= 0) return value === undefined || value === '' ? body.slice(sep + 2) : value;

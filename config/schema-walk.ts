@@ -62,7 +62,7 @@ export function childSchema(schema: z.ZodType, segment: string | number): z.ZodT
 /** The keys an object node accepts (empty for anything else). */
 export function objectKeys(schema: z.ZodType): string[] {
   const { core } = inspectSchema(schema);
-  return core instanceof z.ZodObject ? Object.keys(core.shape as object) : [];
+  return core instanceof z.ZodObject ? Object.keys(core.shape) : [];
 }
 
 /** Follow a key path from the root; undefined when it leaves the schema. */

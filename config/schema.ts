@@ -36,8 +36,8 @@ export const configSchema = z
     limits: limitsSchema.prefault({}).describe('Admission control for new calls.'),
     security: securitySchema.prefault({}).describe('Handling of unknown sources, scanners and digest auth.'),
     store: storeSchema.prefault({}).describe('Transfer-session store.'),
-    logging: loggingSchema.prefault({}).describe('Logging.'),
-    shutdown: shutdownSchema.prefault({}).describe('Graceful shutdown.'),
+    logging: loggingSchema.prefault({}).describe('Log output: pino JSON lines on stdout.'),
+    shutdown: shutdownSchema.prefault({}).describe('Graceful shutdown on SIGTERM/SIGINT.'),
   })
   .superRefine((config, ctx) => {
     // TCP ports the process opens itself; two on the same port would fail at bind time, far from

@@ -7,6 +7,7 @@ import type { AppClient, AppRouter, FrameMeta, SipDelivery } from '../control/si
 import { SipMessage } from '../sip/message.js';
 import { formatHost, parseVia, topVia } from '../sip/header-values.js';
 import { newBranch } from './ids.js';
+import { responseHop, responseSendOptions } from '../transport/response-hop.js';
 import { serializeMessage } from '../sip/serializer.js';
 import type {
   ClientTransaction,
@@ -243,21 +244,12 @@ const IGNORE_RESPONSES: ClientTransactionHandlers = {
 };
 
 /**
- * Where responses to a request go (RFC 3261 §18.2.2, RFC 3581 §4): back on the connection for
- * TCP; for UDP to `received` (else sent-by host) and `rport` (else sent-by port, else 5060).
+ * Where responses to a request go (RFC 3261 §18.2.2, RFC 3581 §4), and the TCP connection to
+ * prefer. For TCP the meta names the connection's peer, which is where the bytes really go.
  */
 export function responseHopFor(req: SipMessage, inbound: InboundMessage): { hop: Hop; opts: SendOptions } {
   const src = inbound.source;
-  if (src.protocol === 'tcp') {
-    const opts: SendOptions = {};
-    if (src.connectionId) opts.connectionId = src.connectionId;
-    return { hop: { protocol: 'tcp', host: src.remoteAddress, port: src.remotePort }, opts };
-  }
-  const v = parseVia(topVia(req.getAll('via')) ?? '');
-  if (!v) return { hop: { protocol: 'udp', host: src.remoteAddress, port: src.remotePort }, opts: {} };
-  const received = v.params.get('received');
-  const rport = v.params.get('rport');
-  const host = received ?? v.host;
-  const port = rport ? Number(rport) : (v.port ?? 5060);
-  return { hop: { protocol: 'udp', host, port }, opts: {} };
+  const opts = responseSendOptions(src) ?? {};
+  if (src.protocol === 'tcp') return { hop: { protocol: 'tcp', host: src.remoteAddress, port: src.remotePort }, opts };
+  return { hop: responseHop(parseVia(topVia(req.getAll('via')) ?? ''), src), opts };
 }

@@ -106,7 +106,8 @@ function isTokenSpan(s: string, from: number, to: number): boolean {
 /** Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2). */
 function parseStatusLine(line: string): StatusLineResult {
   const sp = line.indexOf(' ');
-  const vm = VERSION_RE.exec(sp < 0 ? line : line.slice(0, sp));
+  if (sp < 0) return { kind: 'error', status: 400, reason: 'Bad status line' };
+  const vm = VERSION_RE.exec(line.slice(0, sp));
   if (!vm || vm[1] !== '2' || vm[2] !== '0') return { kind: 'error', status: 400, reason: 'Bad SIP version' };
   // Status-Code = 3DIGIT: "4294967301" must not wrap into something plausible (RFC 4475 §3.1.2.19).
   const code = line.slice(sp + 1, sp + 4);
@@ -140,7 +141,7 @@ function parseRequestLine(line: string, limits: ParseLimits): StartLine | StartL
   const version = line.slice(sp2 + 1);
   const parsed: RequestLine = { kind: 'request', method: placeholder.method, uri, version: 'SIP/2.0' };
   if (uri.length > limits.maxUriLength) {
-    return { kind: 'error', status: 414, reason: 'Request-URI Too Long', requestLine: { ...parsed, uri: 'sip:invalid' } };
+    return { kind: 'error', status: 414, reason: 'Request-URI Too Long', requestLine: parsed };
   }
   if (line.length > limits.maxHeaderLineBytes) return bad('Request line too long');
   // "<sip:…>" (RFC 4475 ltgtruri) and any character outside uric fail here.

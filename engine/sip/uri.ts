@@ -273,8 +273,12 @@ function normalizeEscapes(s: string): string {
 const lower = (v: string | null | undefined): string | null | undefined =>
   typeof v === 'string' ? normalizeEscapes(v).toLowerCase() : v;
 
-/** Parameters that must be present in both URIs when present in either (§19.1.4). */
-const MUST_MATCH_PARAMS = ['user', 'ttl', 'method', 'maddr'];
+/**
+ * Parameters that must be present in both URIs when present in either (§19.1.4): user, ttl,
+ * method and maddr by rule, transport because a component with a default value does not
+ * match its absence ("sip:bob@biloxi.com" differs from "sip:bob@biloxi.com;transport=udp").
+ */
+const MUST_MATCH_PARAMS = ['user', 'ttl', 'method', 'maddr', 'transport'];
 
 function paramsMatch(a: UriParams, b: UriParams, mustMatch: readonly string[]): boolean {
   for (const name of mustMatch) if (a.has(name) !== b.has(name)) return false;

@@ -281,7 +281,10 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientI
   private abandonCancel(): void {
     if (this.cancelTx?.state !== 'unsent') return;
     this.cancelTx.abandon(
-      new TransactionError('cancel-abandoned', 'CANCEL not sent: the INVITE ended before any provisional response'),
+      new TransactionError(
+        'cancel-abandoned',
+        'CANCEL not sent: the INVITE ended before any provisional response',
+      ),
     );
   }
 

@@ -37,7 +37,11 @@ import { getTag } from '../sip/header-values.js';
 import type { SipMessage } from '../sip/message.js';
 import type { InboundMessage } from '../transport/transport-types.js';
 import { unreachable } from './serial-machine.js';
-import { ServerTransactionBase, type RespondInput, type ServerTransactionInit } from './server-transaction-base.js';
+import {
+  ServerTransactionBase,
+  type RespondInput,
+  type ServerTransactionInit,
+} from './server-transaction-base.js';
 import { nextCappedInterval } from './timers.js';
 import type { ServerTransactionEnv } from './transaction-env.js';
 import { hasMagicCookie } from './transaction-keys.js';

@@ -28,7 +28,11 @@
 import type { SipMessage } from '../sip/message.js';
 import type { InboundMessage } from '../transport/transport-types.js';
 import { unreachable } from './serial-machine.js';
-import { ServerTransactionBase, type RespondInput, type ServerTransactionInit } from './server-transaction-base.js';
+import {
+  ServerTransactionBase,
+  type RespondInput,
+  type ServerTransactionInit,
+} from './server-transaction-base.js';
 import type { ServerTransactionEnv } from './transaction-env.js';
 import type { SentResponse } from './transaction-types.js';
 import { TxTimer } from './tx-timer.js';

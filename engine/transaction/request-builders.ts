@@ -21,7 +21,7 @@ function nameIn(msg: SipMessage, key: string, canonical: string): string {
  * its Route lines, From, To (given), Call-ID, and CSeq with the original number and `method`.
  */
 function buildFromOriginal(original: SipMessage, method: string, to: string): SipMessage {
-  const via = original.getAll('via').join(', ');
+  const via = topVia(original.getAll('via')) ?? '';
   const seq = parseCSeq(original.get('cseq') ?? '')?.seq ?? 0;
   const msg = SipMessage.request(method, original.uri);
   msg.append(nameIn(original, 'via', 'Via'), via);
@@ -49,7 +49,10 @@ export function buildAckForNon2xx(invite: SipMessage, response: SipMessage): Sip
  * INVITE's (method CANCEL), a single Via equal to its top Via (same branch, which is how the
  * server matches it, §9.2), its Route headers; then `extraHeaders` (e.g. Reason, RFC 3326).
  */
-export function buildCancel(invite: SipMessage, extraHeaders: ReadonlyArray<[string, string]> = []): SipMessage {
+export function buildCancel(
+  invite: SipMessage,
+  extraHeaders: ReadonlyArray<[string, string]> = [],
+): SipMessage {
   const msg = buildFromOriginal(invite, 'CANCEL', invite.get('to') ?? '');
   for (const [name, value] of extraHeaders) msg.append(name, value);
   return msg;

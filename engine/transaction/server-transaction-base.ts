@@ -6,7 +6,7 @@
 import type { SipMessage } from '../sip/message.js';
 import { serializeMessage } from '../sip/serializer.js';
 import type { Hop, InboundMessage, SendOptions, SendResult } from '../transport/transport-types.js';
-import { responseHop, responseSendOptions } from './response-hop.js';
+import { responseHop, responseSendOptions } from '../transport/response-hop.js';
 import { SerialMachine } from './serial-machine.js';
 import type { TransactionTimers } from './timers.js';
 import type { ServerTransactionEnv, ServerTransactionRecord } from './transaction-env.js';
@@ -74,10 +74,14 @@ export abstract class ServerTransactionBase<I extends { kind: string }>
 
   sendResponse(res: SipMessage): Promise<SentResponse> {
     if (res.isRequest || res.status < 100 || res.status > 699) {
-      return Promise.reject(new TransactionError('invalid-response', 'respond() needs a response with a status 100-699'));
+      return Promise.reject(
+        new TransactionError('invalid-response', 'respond() needs a response with a status 100-699'),
+      );
     }
     const bytes = serializeMessage(res);
-    return new Promise<SentResponse>((resolve, reject) => this.handle(this.respondInput(res, bytes, resolve, reject)));
+    return new Promise<SentResponse>((resolve, reject) =>
+      this.handle(this.respondInput(res, bytes, resolve, reject)),
+    );
   }
 
   abstract receiveRequest(inbound: InboundMessage): void;
@@ -105,7 +109,10 @@ export abstract class ServerTransactionBase<I extends { kind: string }>
   /** Refuse a TU response the current state does not allow. */
   protected refuse(input: RespondInput, state: string): void {
     input.reject(
-      new TransactionError('invalid-state', `cannot send ${input.res.status} in state ${state} of ${this.request.method}`),
+      new TransactionError(
+        'invalid-state',
+        `cannot send ${input.res.status} in state ${state} of ${this.request.method}`,
+      ),
     );
   }
 

@@ -4,7 +4,13 @@
  * `engine/transaction/`; the dialog core sees only `transaction-types.ts`.
  */
 import type { SipMessage } from '../sip/message.js';
-import type { Hop, InboundMessage, SendOptions, SendResult, TransportProtocol } from '../transport/transport-types.js';
+import type {
+  Hop,
+  InboundMessage,
+  SendOptions,
+  SendResult,
+  TransportProtocol,
+} from '../transport/transport-types.js';
 import type { TransactionTimers } from './timers.js';
 import type { Clock, ServerTransaction } from './transaction-types.js';
 

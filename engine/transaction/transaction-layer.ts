@@ -96,7 +96,10 @@ export class TransactionLayer {
       ...base,
       register: (tx) => {
         if (this.clients.has(tx.key)) {
-          throw new TransactionError('duplicate-transaction', `a client transaction ${tx.key} already exists`);
+          throw new TransactionError(
+            'duplicate-transaction',
+            `a client transaction ${tx.key} already exists`,
+          );
         }
         this.clients.set(tx.key, tx);
       },
@@ -124,12 +127,22 @@ export class TransactionLayer {
     sendOpts?: SendOptions,
   ): ClientTransaction {
     if (req.method === 'ACK') {
-      throw new TransactionError('ack-not-transactional', 'ACK is sent with sendStateless, not through a transaction');
+      throw new TransactionError(
+        'ack-not-transactional',
+        'ACK is sent with sendStateless, not through a transaction',
+      );
     }
     const top = readTopVia(req);
     const branch = top && branchOf(top.via);
     if (!branch) throw new TransactionError('missing-branch', `${req.method} has no top Via branch`);
-    const init: ClientTransactionInit = { request: req, bytes: serializeMessage(req), branch, hop, sendOpts, handlers };
+    const init: ClientTransactionInit = {
+      request: req,
+      bytes: serializeMessage(req),
+      branch,
+      hop,
+      sendOpts,
+      handlers,
+    };
     const tx =
       req.method === 'INVITE'
         ? new InviteClientTransaction(init, this.clientEnv)
@@ -153,7 +166,10 @@ export class TransactionLayer {
       if (inbound.message.isRequest) this.routeRequest(inbound);
       else this.routeResponse(inbound);
     } catch (err) {
-      this.reportError(err, `inbound ${inbound.message.isRequest ? inbound.message.method : inbound.message.status}`);
+      this.reportError(
+        err,
+        `inbound ${inbound.message.isRequest ? inbound.message.method : inbound.message.status}`,
+      );
     }
   }
 
@@ -185,7 +201,10 @@ export class TransactionLayer {
     const top = readTopVia(req);
     if (!top) {
       // §18.2.1 leaves such a request nowhere to answer to: without a Via there is no response route.
-      this.logger?.warn({ method: req.method, source: inbound.source }, 'request without a usable top Via dropped');
+      this.logger?.warn(
+        { method: req.method, source: inbound.source },
+        'request without a usable top Via dropped',
+      );
       return;
     }
     switch (req.method) {

@@ -58,7 +58,10 @@ export interface ClientTransaction {
   /** The request exactly as handed to the transport (the engine echoes these bytes to the app). */
   readonly bytes: Buffer;
   /** INVITE only: CANCEL this transaction (RFC 3261 §9.1). Deferred until a provisional arrives. Returns the CANCEL's own client transaction, or undefined when it is too late (final response seen). */
-  cancel?(extraHeaders?: Array<[string, string]>, handlers?: Partial<ClientTransactionHandlers>): ClientTransaction | undefined;
+  cancel?(
+    extraHeaders?: Array<[string, string]>,
+    handlers?: Partial<ClientTransactionHandlers>,
+  ): ClientTransaction | undefined;
   /** Provisional seen (so a CANCEL may be sent at once). */
   readonly provisionalSeen: boolean;
   /** Final response seen. */
@@ -96,7 +99,12 @@ export interface TransactionLayerHandlers {
    * is absorbed and never reaches here; ACK for 2xx arrives with `tx` undefined).
    * For CANCEL, `cancelled` is the INVITE server transaction it matches (RFC 3261 §9.2), if any.
    */
-  onRequest(req: SipMessage, tx: ServerTransaction | undefined, inbound: InboundMessage, cancelled?: ServerTransaction): void;
+  onRequest(
+    req: SipMessage,
+    tx: ServerTransaction | undefined,
+    inbound: InboundMessage,
+    cancelled?: ServerTransaction,
+  ): void;
   /** A response matching no client transaction (e.g. a 2xx retransmission after Timer M). */
   onStrayResponse(res: SipMessage, inbound: InboundMessage): void;
   /** INVITE server transaction: Timer H fired without an ACK for a non-2xx final response. */

@@ -4,7 +4,7 @@
  */
 import type { Via } from '../sip/header-values.js';
 import { DEFAULT_SIP_PORT } from './contact-spec.js';
-import type { Hop, MessageSource } from './transport-types.js';
+import type { Hop, MessageSource, SendOptions } from './transport-types.js';
 
 /**
  * The hop for a response to a request that arrived from `source`.
@@ -46,4 +46,11 @@ function portValue(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const port = Number(text);
   return Number.isInteger(port) && port > 0 && port <= 65535 ? port : undefined;
+}
+
+/** Send options for a response: over TCP, prefer the connection the request came on (§18.2.2). */
+export function responseSendOptions(source: MessageSource): SendOptions | undefined {
+  return source.protocol === 'tcp' && source.connectionId !== undefined
+    ? { connectionId: source.connectionId }
+    : undefined;
 }

@@ -51,16 +51,27 @@ export interface StreamFramerOptions {
 const CR = 0x0d;
 const LF = 0x0a;
 
+/**
+ * What the bytes held between chunks are:
+ * - idle: nothing held;
+ * - crlf: a CR/LF run too short to tell a ping from a pong;
+ * - headers: the start of a message whose blank line has not arrived (`tail` = its last two
+ *   bytes, to spot a blank line split across chunks);
+ * - body: a message whose total length (`expect`) is known and not reached.
+ */
+type Held =
+  { kind: 'idle' } | { kind: 'crlf' } | { kind: 'headers'; tail: Buffer } | { kind: 'body'; expect: number };
+
+const IDLE: Held = { kind: 'idle' };
+const CRLF_RUN: Held = { kind: 'crlf' };
+
 export class StreamFramer {
   readonly #sink: StreamFramerSink;
   readonly #max: number;
-  /** Bytes received but not yet framed (a partial message or an undecided CRLF run). */
+  #state: Held = IDLE;
+  /** The held bytes, joined only once a message can be complete so copying stays linear. */
   #held: Buffer[] = [];
   #heldBytes = 0;
-  /** Length of the partial message once its headers are known (0 while they are not). */
-  #expect = 0;
-  /** Where to resume looking for the blank line, so partial headers are not rescanned. */
-  #scanFrom = 0;
   #failed = false;
 
   constructor(sink: StreamFramerSink, opts: StreamFramerOptions) {
@@ -79,41 +90,74 @@ export class StreamFramer {
 
   push(chunk: Buffer): void {
     if (this.#failed || chunk.length === 0) return;
-    this.#held.push(chunk);
-    this.#heldBytes += chunk.length;
-    // A body arriving in pieces is only joined once it is complete, so copying stays linear.
-    if (this.#expect > 0 && this.#heldBytes < this.#expect) return;
-    // Common case: nothing was pending, frame straight out of the chunk without copying it.
-    let buf = this.#held.length === 1 ? chunk : Buffer.concat(this.#held, this.#heldBytes);
-    let scanFrom = this.#expect > 0 ? 0 : this.#scanFrom;
+    let buf: Buffer;
+    const state = this.#state;
+    switch (state.kind) {
+      case 'idle':
+        // Common case: frame straight out of the chunk without copying it.
+        buf = chunk;
+        break;
+      case 'body':
+        this.#hold(chunk);
+        if (this.#heldBytes < state.expect) return;
+        buf = this.#joinHeld();
+        break;
+      case 'headers': {
+        const arrived = hasBlankLine(Buffer.concat([state.tail, chunk]));
+        this.#hold(chunk);
+        if (!arrived) {
+          if (this.#heldBytes < this.#max) {
+            this.#state = { kind: 'headers', tail: tailOf(chunk, state.tail) };
+          } else {
+            this.#fail('too-large', 513, this.#joinHeld().subarray(0, this.#max));
+          }
+          return;
+        }
+        buf = this.#joinHeld();
+        break;
+      }
+      case 'crlf':
+        this.#hold(chunk);
+        buf = this.#joinHeld();
+        break;
+      default: {
+        const never: never = state;
+        return never;
+      }
+    }
     this.#held = [];
     this.#heldBytes = 0;
-    this.#expect = 0;
-    this.#scanFrom = 0;
+    this.#state = IDLE;
 
     while (buf.length > 0) {
       const skipped = this.#skipKeepAlives(buf);
-      if (skipped < 0) break; // an undecided CR/LF run: wait for more bytes
+      if (skipped < 0) {
+        this.#keep(buf, CRLF_RUN);
+        return;
+      }
       if (skipped > 0) {
         buf = buf.subarray(skipped);
-        scanFrom = 0;
         continue;
       }
-      const used = this.#frameOne(buf, scanFrom);
-      if (used < 0) return;
-      if (used === 0) {
-        // Incomplete. Without headers yet, resume the blank-line search near the end next time
-        // (the last three bytes may begin a CRLFCRLF split across chunks).
-        if (this.#expect === 0) this.#scanFrom = Math.max(0, buf.length - 3);
-        break;
-      }
+      const used = this.#frameOne(buf);
+      if (used <= 0) return; // failed, or the partial message is held
       buf = buf.subarray(used);
-      scanFrom = 0;
     }
-    if (buf.length > 0) {
-      this.#held.push(buf);
-      this.#heldBytes = buf.length;
-    }
+  }
+
+  #hold(chunk: Buffer): void {
+    this.#held.push(chunk);
+    this.#heldBytes += chunk.length;
+  }
+
+  #keep(buf: Buffer, state: Held): void {
+    this.#held = [buf];
+    this.#heldBytes = buf.length;
+    this.#state = state;
+  }
+
+  #joinHeld(): Buffer {
+    return this.#held.length === 1 ? this.#held[0]! : Buffer.concat(this.#held, this.#heldBytes);
   }
 
   /**
@@ -136,13 +180,17 @@ export class StreamFramer {
   }
 
   /**
-   * Emit the message at the head of `buf`; returns its length, -1 on error, or 0 when
-   * incomplete (having set #expect when the headers, and so the full length, are known).
+   * Emit the message at the head of `buf`; returns its length, -1 on error, or 0 when it is
+   * incomplete (and then held, with what is missing).
    */
-  #frameOne(buf: Buffer, scanFrom: number): number {
-    const ends = findHeaderEnd(buf, scanFrom);
+  #frameOne(buf: Buffer): number {
+    // The parser's own blank-line rule, so framer and parser agree on where the body starts.
+    const ends = findHeaderEnd(buf);
     if (!ends) {
-      if (buf.length < this.#max) return 0;
+      if (buf.length < this.#max) {
+        this.#keep(buf, { kind: 'headers', tail: tailOf(buf, EMPTY) });
+        return 0;
+      }
       this.#fail('too-large', 513, buf.subarray(0, this.#max));
       return -1;
     }
@@ -163,7 +211,7 @@ export class StreamFramer {
       return -1;
     }
     if (buf.length < total) {
-      this.#expect = total;
+      this.#keep(buf, { kind: 'body', expect: total });
       return 0;
     }
     this.#sink.onMessage(buf.subarray(0, total));
@@ -174,8 +222,26 @@ export class StreamFramer {
     this.#failed = true;
     this.#held = [];
     this.#heldBytes = 0;
+    this.#state = IDLE;
     this.#sink.onError(new FramingError(problem, status, head));
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The last two bytes seen, `chunk` being the newest (a blank line is at most 3 bytes: LF CR LF). */
+function tailOf(chunk: Buffer, previous: Buffer): Buffer {
+  if (chunk.length >= 2) return chunk.subarray(chunk.length - 2);
+  return Buffer.concat([previous, chunk]).subarray(-2);
+}
+
+/** Whether `buf` holds a blank line: LF followed by LF or CR LF (as `findHeaderEnd` reads it). */
+function hasBlankLine(buf: Buffer): boolean {
+  for (let lf = buf.indexOf(LF); lf >= 0; lf = buf.indexOf(LF, lf + 1)) {
+    const next = buf[lf + 1];
+    if (next === LF || (next === CR && buf[lf + 2] === LF)) return true;
+  }
+  return false;
 }
 
 /**

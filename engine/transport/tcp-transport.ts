@@ -229,12 +229,21 @@ class TcpPool implements TcpTransport {
     const from = this.listenPoints.find((lp) => lp.family === family);
     const localAddress = from && !isWildcardHost(from.bindHost) ? from.bindHost : undefined;
     const attempt = new Promise<Connection>((resolve, reject) => {
-      const socket = connect({ host: address, port, family, localAddress, noDelay: true });
-      const fail = (err: Error): void => {
-        socket.destroy();
+      const failed = (err: Error): void =>
         reject(
           new TransportError('ECONNECT', `TCP connect to ${key} failed: ${err.message}`, { cause: err }),
         );
+      let socket: Socket;
+      try {
+        socket = connect({ host: address, port, family, localAddress, noDelay: true });
+      } catch (err) {
+        // Argument errors (a bad port) are thrown synchronously by net.connect.
+        failed(err as Error);
+        return;
+      }
+      const fail = (err: Error): void => {
+        socket.destroy();
+        failed(err);
       };
       const onTimeout = (): void => fail(new Error(`no answer within ${this.#connectMs} ms`));
       socket.setTimeout(this.#connectMs);

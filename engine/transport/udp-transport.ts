@@ -75,24 +75,31 @@ class UdpListen implements UdpTransport {
   send(bytes: Buffer, address: string, port: number): Promise<SendResult> {
     if (this.#closed) return Promise.reject(new TransportError('ECLOSED', 'UDP transport closed'));
     return new Promise((resolve, reject) => {
-      this.#socket.send(bytes, port, address, (err) => {
-        if (err) {
-          reject(
-            new TransportError('ESEND', `UDP send to ${address}:${port} failed: ${err.message}`, {
-              cause: err,
-            }),
-          );
-          return;
-        }
-        resolve({
-          protocol: 'udp',
-          localAddress: this.localAddress,
-          localPort: this.listenPoint.port,
-          remoteAddress: address,
-          remotePort: port,
-          bytes: bytes.length,
+      const failed = (err: Error): void =>
+        reject(
+          new TransportError('ESEND', `UDP send to ${address}:${port} failed: ${err.message}`, {
+            cause: err,
+          }),
+        );
+      try {
+        this.#socket.send(bytes, port, address, (err) => {
+          if (err) {
+            failed(err);
+            return;
+          }
+          resolve({
+            protocol: 'udp',
+            localAddress: this.localAddress,
+            localPort: this.listenPoint.port,
+            remoteAddress: address,
+            remotePort: port,
+            bytes: bytes.length,
+          });
         });
-      });
+      } catch (err) {
+        // Argument errors (a bad port) are thrown synchronously by dgram.
+        failed(err as Error);
+      }
     });
   }
 

@@ -39,7 +39,11 @@ describe('INVITE client transaction (RFC 3261 §17.1.1, RFC 6026 §7.2)', () => 
     expect(tx.state).toBe('terminated');
     expect(layer.size()).toEqual({ client: 0, server: 0 });
     expect(clock.pending).toBe(0);
-    await expect(tx.sent).resolves.toMatchObject({ protocol: 'udp', remoteAddress: '127.0.0.2', remotePort: 5062 });
+    await expect(tx.sent).resolves.toMatchObject({
+      protocol: 'udp',
+      remoteAddress: '127.0.0.2',
+      remotePort: 5062,
+    });
   });
 
   it('stops retransmitting on a provisional, passes it up and no longer runs Timer B', () => {

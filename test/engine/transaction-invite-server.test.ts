@@ -129,7 +129,9 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1)', () => 
 
     await tx.respond(ok); // the TU's own 2xx retransmission
     expect(transport.take().map((r) => r.message.status)).toEqual([200]);
-    await expect(tx.respond(answer(invite, 500, 'Server Error'))).rejects.toMatchObject({ code: 'invalid-state' });
+    await expect(tx.respond(answer(invite, 500, 'Server Error'))).rejects.toMatchObject({
+      code: 'invalid-state',
+    });
 
     const ackSameBranch = ackFor(invite, 'uas-tag');
     layer.handleInbound(inbound(ackSameBranch));

@@ -86,7 +86,9 @@ describe('transaction layer: server matching (RFC 3261 §17.2.3)', () => {
     await cancelTx!.respond(buildResponse(cancel, 200, 'OK', 'uas-tag')!);
     transport.take();
     layer.handleInbound(inbound(cancel)); // retransmitted CANCEL: re-answered, not passed up
-    expect(transport.take().map((r) => `${r.message.status} ${r.message.get('cseq')}`)).toEqual(['200 1 CANCEL']);
+    expect(transport.take().map((r) => `${r.message.status} ${r.message.get('cseq')}`)).toEqual([
+      '200 1 CANCEL',
+    ]);
     expect(events.requests).toHaveLength(2);
     expect(layer.size().server).toBe(2);
   });
@@ -138,8 +140,9 @@ describe('transaction layer: server matching (RFC 3261 §17.2.3)', () => {
     const { layer, events } = makeLayer();
     layer.handleInbound(inbound(parse(INV2543)));
     const cancel = parse(
-      INV2543.replace('INVITE sip:', 'CANCEL sip:').replace('CSeq: 56 INVITE', 'CSeq: 56 CANCEL').split('\n\n')[0] +
-        '\nContent-Length: 0\n\n',
+      INV2543.replace('INVITE sip:', 'CANCEL sip:')
+        .replace('CSeq: 56 INVITE', 'CSeq: 56 CANCEL')
+        .split('\n\n')[0] + '\nContent-Length: 0\n\n',
     );
     layer.handleInbound(inbound(cancel));
     expect(events.requests[1]!.req.method).toBe('CANCEL');
@@ -187,7 +190,9 @@ describe('transaction layer: client matching (RFC 3261 §17.1.3)', () => {
       }
       return undefined;
     };
-    expect(codeOf(() => layer.createClientTransaction(noBranch, HOP_UDP, recordingClient()))).toBe('missing-branch');
+    expect(codeOf(() => layer.createClientTransaction(noBranch, HOP_UDP, recordingClient()))).toBe(
+      'missing-branch',
+    );
     const ack = outgoingRequest('ACK', 'z9hG4bK-ack');
     expect(codeOf(() => layer.createClientTransaction(ack, HOP_UDP, recordingClient()))).toBe(
       'ack-not-transactional',

@@ -109,10 +109,14 @@ export function responseTo(req: SipMessage, status: number, reason: string, toTa
   return parse(serializeMessage(res));
 }
 
-/** An INVITE as our TU sends it: our Via on top with `branch`, a Route set. */
+/**
+ * An INVITE as our TU sends it: our Via on top with `branch`, a Route set; a second Via below
+ * ours (as when the request is relayed) shows that ACK and CANCEL keep only the top one.
+ */
 export function outgoingInvite(branch: string, transport = 'UDP'): SipMessage {
   return parse(`INVITE sip:bob@127.0.0.2:5062 SIP/2.0
 Via: SIP/2.0/${transport} 127.0.0.1:5060;branch=${branch};rport
+Via: SIP/2.0/UDP 10.9.9.9:5060;branch=z9hG4bK-relayed
 Max-Forwards: 70
 Route: <sip:proxy1.example.com;lr>
 Route: <sip:proxy2.example.com;lr>
@@ -225,7 +229,11 @@ export function recordingClient(): ClientTransactionHandlers & {
 }
 
 export interface LayerEvents {
-  requests: Array<{ req: SipMessage; tx: ServerTransaction | undefined; cancelled: ServerTransaction | undefined }>;
+  requests: Array<{
+    req: SipMessage;
+    tx: ServerTransaction | undefined;
+    cancelled: ServerTransaction | undefined;
+  }>;
   stray: SipMessage[];
   serverTimeouts: ServerTransaction[];
 }

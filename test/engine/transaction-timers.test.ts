@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseVia } from '../../engine/sip/header-values.js';
-import { responseHop, responseSendOptions } from '../../engine/transaction/response-hop.js';
+import { responseHop, responseSendOptions } from '../../engine/transport/response-hop.js';
 import {
   deriveTimers,
   nextCappedInterval,
@@ -43,7 +43,9 @@ describe('transaction timers (RFC 3261 Appendix A, RFC 6026 §8.11)', () => {
 
   it('scales the 64·T1 timers with T1 but keeps Timer D at 32 s', () => {
     const t = deriveTimers({ T1: 50, T2: 400, T4: 500 }, false);
-    expect([t.B, t.F, t.H, t.J, t.L, t.M, t.D, t.K]).toEqual([3200, 3200, 3200, 3200, 3200, 3200, 32_000, 500]);
+    expect([t.B, t.F, t.H, t.J, t.L, t.M, t.D, t.K]).toEqual([
+      3200, 3200, 3200, 3200, 3200, 3200, 32_000, 500,
+    ]);
   });
 
   it.each([
@@ -63,19 +65,49 @@ describe('transaction timers (RFC 3261 Appendix A, RFC 6026 §8.11)', () => {
 
   it('backs INVITE requests off without a cap, the others up to T2', () => {
     expect([500, 1000, 16_000].map(nextInviteRequestInterval)).toEqual([1000, 2000, 32_000]);
-    expect([500, 1000, 2000, 4000].map((ms) => nextCappedInterval(ms, 4000))).toEqual([1000, 2000, 4000, 4000]);
+    expect([500, 1000, 2000, 4000].map((ms) => nextCappedInterval(ms, 4000))).toEqual([
+      1000, 2000, 4000, 4000,
+    ]);
   });
 });
 
 describe('response hop (RFC 3261 §18.2.2, RFC 3581 §4)', () => {
-  const udp = (remoteAddress: string, remotePort: number): MessageSource => ({ ...PEER_UDP, remoteAddress, remotePort });
+  const udp = (remoteAddress: string, remotePort: number): MessageSource => ({
+    ...PEER_UDP,
+    remoteAddress,
+    remotePort,
+  });
 
   it.each([
-    ['received and rport', 'SIP/2.0/UDP host.example.com:5070;rport=40000;received=192.0.2.9;branch=z9hG4bK1', udp('192.0.2.9', 40000), '192.0.2.9', 40000],
-    ['rport flag the transport did not fill in', 'SIP/2.0/UDP 10.0.0.1:5070;rport;branch=z9hG4bK1', udp('192.0.2.9', 40001), '192.0.2.9', 40001],
-    ['received only', 'SIP/2.0/UDP host.example.com:5070;received=192.0.2.9;branch=z9hG4bK1', udp('192.0.2.9', 40002), '192.0.2.9', 5070],
+    [
+      'received and rport',
+      'SIP/2.0/UDP host.example.com:5070;rport=40000;received=192.0.2.9;branch=z9hG4bK1',
+      udp('192.0.2.9', 40000),
+      '192.0.2.9',
+      40000,
+    ],
+    [
+      'rport flag the transport did not fill in',
+      'SIP/2.0/UDP 10.0.0.1:5070;rport;branch=z9hG4bK1',
+      udp('192.0.2.9', 40001),
+      '192.0.2.9',
+      40001,
+    ],
+    [
+      'received only',
+      'SIP/2.0/UDP host.example.com:5070;received=192.0.2.9;branch=z9hG4bK1',
+      udp('192.0.2.9', 40002),
+      '192.0.2.9',
+      5070,
+    ],
     ['sent-by only', 'SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bK1', udp('192.0.2.7', 5070), '192.0.2.7', 5070],
-    ['sent-by without port', 'SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1', udp('192.0.2.7', 5060), '192.0.2.7', 5060],
+    [
+      'sent-by without port',
+      'SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1',
+      udp('192.0.2.7', 5060),
+      '192.0.2.7',
+      5060,
+    ],
     ['IPv6 received', 'SIP/2.0/UDP [::1]:5070;received=[::1];branch=z9hG4bK1', udp('::1', 5070), '::1', 5070],
   ])('UDP, %s', (_name, via, source, host, port) => {
     expect(responseHop(parseVia(via)!, source)).toEqual({ protocol: 'udp', host, port });

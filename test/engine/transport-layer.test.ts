@@ -281,7 +281,7 @@ describe('transport layer: malformed input', () => {
     peer.send(request({ via, extra: ['This line has no colon'] }), port);
 
     const reply = await peer.inbox.next();
-    expect(statusLines(reply.text)).toEqual(['SIP/2.0 400 Malformed header line']);
+    expect(statusLines(reply.text)).toEqual([expect.stringMatching(/^SIP\/2\.0 400 /)]);
     expect(reply.text).toContain(`Via: ${via.replace('rport', `rport=${peer.port}`)};received=127.0.0.1\r\n`);
     expect(reply.text).toContain('Call-ID: call-1\r\n');
     const failure = await failures.next();
@@ -355,7 +355,7 @@ describe('transport layer: malformed input', () => {
     const via = `SIP/2.0/TCP 127.0.0.1:${peer.port};branch=z9hG4bK-bad`;
     peer.socket.write(request({ via, extra: ['CSeq: 2 OPTIONS'] }));
     await until(() => peer.received().includes('\r\n\r\n'));
-    expect(statusLines(peer.received())).toEqual(['SIP/2.0 400 Multiple cseq headers']);
+    expect(statusLines(peer.received())).toEqual([expect.stringMatching(/^SIP\/2\.0 400 /)]);
     expect((await failures.next()).source.protocol).toBe('tcp');
 
     peer.socket.write(
@@ -490,6 +490,18 @@ describe('transport layer: sending', () => {
       .catch((e: unknown) => e);
     expect((err as TransportError).code).toBe('ERESOLVE');
   });
+
+  it.each(['udp', 'tcp'] as const)(
+    'rejects a %s hop with a bad port as a TransportError',
+    async (protocol) => {
+      const { layer } = await startLayer();
+      const err: unknown = await layer
+        .send(Buffer.from('x'), { protocol, host: '127.0.0.1', port: 70000 })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TransportError);
+      expect((err as TransportError).code).toBe(protocol === 'udp' ? 'ESEND' : 'ECONNECT');
+    },
+  );
 
   it('rejects with ENOTRANSPORT when no listener has the protocol or family', async () => {
     const { layer } = await startLayer(['sip:127.0.0.1:0;transport=udp']);

@@ -74,6 +74,20 @@ describe('StreamFramer', () => {
     }
   });
 
+  it('frames bare-LF messages (RFC 3261 §7.5 leniency) fed one byte at a time', () => {
+    const { f, events } = framer();
+    const text =
+      BYE.replaceAll('\r\n', '\n') +
+      invite('c2').replaceAll('\r\n', '\n').replace('Content-Length: 87', 'Content-Length: 81');
+    const bytes = Buffer.from(text);
+    for (let i = 0; i < bytes.length; i++) f.push(bytes.subarray(i, i + 1));
+    expect(events.map((e) => (e.kind === 'message' ? e.text.split('\n')[0] : e.kind))).toEqual([
+      'BYE sip:bob@127.0.0.1:5060 SIP/2.0',
+      'INVITE sip:bob@127.0.0.1:5060 SIP/2.0',
+    ]);
+    expect(f.buffered).toBe(0);
+  });
+
   it('frames coalesced messages, including one cut across chunks', () => {
     const { f, events } = framer();
     const all = invite('c1') + BYE + invite('c2');

@@ -40,21 +40,22 @@ const srf = new Srf();
 
 srf.invite((req, res) => {
   counters.invites++;
-  srf.createUAS(req, res, { localSdp: LOCAL_SDP }).then(
-    (dialog) => {
-      counters.answered++;
-      const callId = req.get('Call-ID');
-      open.add(callId);
-      dialog.on('destroy', () => {
-        counters.ended++;
-        open.delete(callId);
-      });
-    },
-    () => {
+  // The callback form, not the promise: srf calls it synchronously when the 200 is sent, so
+  // the 'destroy' listener is in place even when the BYE arrives in the same TCP read.
+  srf.createUAS(req, res, { localSdp: LOCAL_SDP }, (err: unknown, dialog) => {
+    if (err) {
       // The caller went away (CANCEL) or the answer could not be sent: counted, not fatal.
       counters.failed++;
-    },
-  );
+      return;
+    }
+    counters.answered++;
+    const callId = req.get('Call-ID');
+    open.add(callId);
+    dialog.on('destroy', () => {
+      counters.ended++;
+      open.delete(callId);
+    });
+  });
 });
 
 srf.on('connect', () => {

@@ -7,6 +7,7 @@ import type { AppClient, AppRouter, FrameMeta, SipDelivery } from '../control/si
 import { SipMessage } from '../sip/message.js';
 import { formatHost, parseVia, topVia } from '../sip/header-values.js';
 import { newBranch } from './ids.js';
+import { DEFAULT_UAS_CAPABILITIES, type UasCapabilities } from '../sip/message-validation.js';
 import { responseHop, responseSendOptions } from '../transport/response-hop.js';
 import { serializeMessage } from '../sip/serializer.js';
 import type {
@@ -76,9 +77,12 @@ export interface CoreOptions {
   timers: TimerSettings;
   clock: Clock;
   logger: EngineLogger;
+  /** What this engine serves, for RFC 3261 §8.2 request validation. */
+  capabilities?: UasCapabilities;
 }
 
 export class CoreContext {
+  readonly capabilities: UasCapabilities;
   readonly transport: TransportLayer;
   readonly transactions: TransactionApi;
   readonly router: AppRouter;
@@ -98,6 +102,7 @@ export class CoreContext {
     this.timers = opts.timers;
     this.clock = opts.clock;
     this.logger = opts.logger;
+    this.capabilities = opts.capabilities ?? DEFAULT_UAS_CAPABILITIES;
   }
 
   listenPoint(protocol: TransportProtocol, host: string): ListenPoint | undefined {

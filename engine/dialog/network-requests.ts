@@ -7,6 +7,7 @@
  */
 import type { AppClient, AppSipResult } from '../control/sip-core-port.js';
 import { buildResponse } from '../sip/error-response.js';
+import { checkRequestSyntax, validateRequest } from '../sip/message-validation.js';
 import { getTag, parseCSeq, parseRAck, splitList } from '../sip/header-values.js';
 import type { SipMessage } from '../sip/message.js';
 import { serializeMessage } from '../sip/serializer.js';
@@ -62,6 +63,13 @@ export class NetworkRequests {
 
   private onNewRequest(req: SipMessage, tx: ServerTransaction, inbound: InboundMessage): void {
     const method = req.method;
+    // RFC 3261 §8.2 checks a UAS makes before acting: method/CSeq match, URI scheme (416),
+    // Require (420), body type (415) … — RFC 4475 §3.1.2 / §3.3 name the cases.
+    const verdict = validateRequest(req, this.ctx.capabilities);
+    if (!verdict.ok) {
+      this.reply(tx, req, verdict.status, verdict.reason, verdict.extraHeaders);
+      return;
+    }
     if (method === 'INVITE') {
       // drachtio-server's checks before an INVITE reaches an app: a Contact with a host, and a
       // From tag (RFC 3261 §8.1.1.3 makes the tag mandatory; §8.1.1.8 the Contact).
@@ -100,6 +108,11 @@ export class NetworkRequests {
   }
 
   private onInDialog(req: SipMessage, tx: ServerTransaction, inbound: InboundMessage): void {
+    const syntax = checkRequestSyntax(req);
+    if (!syntax.ok) {
+      this.reply(tx, req, syntax.status, syntax.reason, syntax.extraHeaders);
+      return;
+    }
     const d = this.findDialog(req);
     if (!d) {
       // RFC 3261 §12.2.2: a request with a To tag that matches no dialog gets 481.

@@ -28,18 +28,25 @@ export const ALNUM_CHARS = charTable(ALNUM);
 export const HEX_CHARS = charTable(DIGITS, 'abcdefABCDEF');
 /** token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
 export const TOKEN_CHARS = charTable(ALNUM, "-.!%*_+`'~");
-/** user = 1*( unreserved / escaped / user-unreserved ) */
-export const USER_CHARS = charTable(ALNUM, MARK, '&=+$,;?/');
+/**
+ * user = 1*( unreserved / escaped / user-unreserved ), plus "#": RFC 3261 §19.1.2 wants it
+ * escaped, but feature codes like "sip:*72#@pbx" are sent raw by many phones and PBXes, and
+ * the character is unambiguous there.
+ */
+export const USER_CHARS = charTable(ALNUM, MARK, '&=+$,;?/#');
 /** password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," ) */
 export const PASSWORD_CHARS = charTable(ALNUM, MARK, '&=+$,');
 /** paramchar = param-unreserved / unreserved / escaped */
 export const PARAM_CHARS = charTable(ALNUM, MARK, '[]/:&+$');
 /** hname / hvalue characters: hnv-unreserved / unreserved / escaped */
 export const HEADER_CHARS = charTable(ALNUM, MARK, '[]/?:+$');
-/** uric (RFC 2396 §2) plus "[" / "]" (RFC 2732): the characters of an absoluteURI. */
-export const URIC_CHARS = charTable(ALNUM, MARK, ';/?:@&=+$,[]');
-/** Host names: alphanum, "-" and "." (RFC 3261 hostname). */
-export const HOSTNAME_CHARS = charTable(ALNUM, '-.');
+/** uric (RFC 2396 §2) plus "[" / "]" (RFC 2732) and a raw "#" (see USER_CHARS). */
+export const URIC_CHARS = charTable(ALNUM, MARK, ';/?:@&=+$,[]#');
+/**
+ * Host names: alphanum, "-" and "." (RFC 3261 hostname), plus "_", which DNS allows (RFC 2181
+ * §11) and container host names carry ("project_service_1").
+ */
+export const HOSTNAME_CHARS = charTable(ALNUM, '-._');
 /** A Via/generic-param value: token, host (incl. IPv6 with or without brackets). */
 export const GEN_VALUE_CHARS = charTable(ALNUM, "-.!%*_+`'~:[]");
 
@@ -98,6 +105,15 @@ export function trimWs(s: string): string {
   while (a < b && (s.charCodeAt(a) === SP || s.charCodeAt(a) === HTAB)) a++;
   while (b > a && (s.charCodeAt(b - 1) === SP || s.charCodeAt(b - 1) === HTAB)) b--;
   return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+/**
+ * Skip a separator with optional white space around it (SLASH, COLON, EQUAL … are all
+ * SWS char SWS in RFC 3261 §25.1). Returns the index after it, or -1 when `ch` is not there.
+ */
+export function skipSep(s: string, i: number, ch: number): number {
+  i = skipWs(s, i);
+  return s.charCodeAt(i) === ch ? skipWs(s, i + 1) : -1;
 }
 
 /**
@@ -176,8 +192,9 @@ export function isIPv6(s: string): boolean {
 }
 
 /**
- * hostname = *( domainlabel "." ) toplabel [ "." ]; labels are alphanum with inner "-", and
- * the top label starts with a letter (which is what tells it apart from an IPv4 address).
+ * hostname = *( domainlabel "." ) toplabel [ "." ]; labels are alphanum (and "_") with inner
+ * "-", and the top label starts with a letter (which is what tells it apart from an IPv4
+ * address).
  */
 export function isHostname(s: string): boolean {
   const end = s.endsWith('.') ? s.length - 1 : s.length;

@@ -1,8 +1,8 @@
 /**
  * Parsers and formatters for the header values the engine itself acts on: Via, CSeq,
- * name-addr headers (From/To/Contact/Route/Record-Route), tags and parameters, RSeq/RAck,
- * media types and option tags. Pure functions; malformed values give `undefined`, never an
- * exception. Every scanner is linear (grammar.ts), whatever the input.
+ * name-addr headers (From/To/Contact/Route/Record-Route), tags and parameters, RSeq/RAck.
+ * Pure functions; malformed values give `undefined`, never an exception. Every scanner is
+ * linear (grammar.ts), whatever the input. Media types and option tags: media-type.ts.
  *
  * Two strengths of name-addr parsing: `parseNameAddr` is tolerant (it reads tags and URIs out
  * of whatever a peer sent, for dialog matching), `parseNameAddrStrict` follows the RFC 3261
@@ -17,6 +17,7 @@ import {
   isToken,
   scanQuoted,
   scanRun,
+  skipSep,
   skipWs,
   trimWs,
 } from './grammar.js';
@@ -93,7 +94,8 @@ function scanGenericParams(s: string, i: number, params: Params): Params | undef
     let value: string | null = null;
     if (s.charCodeAt(i) === 0x3d) {
       i = skipWs(s, i + 1);
-      const end = s.charCodeAt(i) === 0x22 ? scanQuoted(s, i) : scanRun(s, i, s.length, GEN_VALUE_CHARS, false);
+      const end =
+        s.charCodeAt(i) === 0x22 ? scanQuoted(s, i) : scanRun(s, i, s.length, GEN_VALUE_CHARS, false);
       if (end <= i) return undefined;
       value = s.slice(i, end);
       i = end;
@@ -112,12 +114,6 @@ export interface Via {
   params: Params;
 }
 
-/** Expect `ch` after optional white space (SLASH, COLON = SWS char SWS); index after it or -1. */
-function expectSep(s: string, i: number, ch: number): number {
-  i = skipWs(s, i);
-  return s.charCodeAt(i) === ch ? skipWs(s, i + 1) : -1;
-}
-
 /**
  * One via-parm: sent-protocol LWS sent-by *( SEMI via-params ), where sent-protocol is
  * "SIP" SLASH "2.0" SLASH transport and sent-by is host [ COLON port ].
@@ -127,11 +123,11 @@ export function parseVia(value: string): Via | undefined {
   let i = skipWs(s, 0);
   let end = scanRun(s, i, s.length, TOKEN_CHARS, false);
   if (s.slice(i, end).toUpperCase() !== 'SIP') return undefined;
-  i = expectSep(s, end, 0x2f);
+  i = skipSep(s, end, 0x2f);
   if (i < 0) return undefined;
   end = scanRun(s, i, s.length, TOKEN_CHARS, false);
   if (s.slice(i, end) !== '2.0') return undefined;
-  i = expectSep(s, end, 0x2f);
+  i = skipSep(s, end, 0x2f);
   if (i < 0) return undefined;
   end = scanRun(s, i, s.length, TOKEN_CHARS, false);
   if (end === i) return undefined;
@@ -152,7 +148,7 @@ export function parseVia(value: string): Via | undefined {
     i = end;
   }
   const via: Via = { protocol, host, params: new Map() };
-  const colon = expectSep(s, i, 0x3a);
+  const colon = skipSep(s, i, 0x3a);
   if (colon >= 0) {
     end = scanRun(s, colon, s.length, TOKEN_CHARS, false);
     const digits = s.slice(colon, end);
@@ -369,7 +365,12 @@ export function parseUriTarget(uri: string): UriTarget | undefined {
   if (q >= 0) rest = rest.slice(0, q);
   if (scheme === 'tel') {
     const semi = rest.indexOf(';');
-    return { scheme, user: semi < 0 ? rest : rest.slice(0, semi), host: '', params: parseParams(semi < 0 ? '' : rest.slice(semi)) };
+    return {
+      scheme,
+      user: semi < 0 ? rest : rest.slice(0, semi),
+      host: '',
+      params: parseParams(semi < 0 ? '' : rest.slice(semi)),
+    };
   }
   let user: string | undefined;
   const at = rest.lastIndexOf('@');
@@ -422,47 +423,4 @@ export function parseRAck(value: string): RAck | undefined {
   const cseq = Number(c);
   if (rseq > MAX_CSEQ || cseq > MAX_CSEQ) return undefined;
   return { rseq, cseq, method };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Media types and option tags (Content-Type, Accept, Require, Supported, Unsupported)
-
-export interface MediaType {
-  /** Lower-cased type and subtype ("application", "sdp"). */
-  type: string;
-  subtype: string;
-  params: Params;
-}
-
-/**
- * media-type = m-type SLASH m-subtype *( SEMI m-parameter ) (RFC 3261 §20.15). Type and
- * subtype are checked strictly; parameters are read tolerantly, because multipart boundaries
- * in the wild often carry unquoted characters that the m-value grammar does not allow.
- */
-export function parseMediaType(value: string): MediaType | undefined {
-  const s = value;
-  let i = skipWs(s, 0);
-  const typeEnd = scanRun(s, i, s.length, TOKEN_CHARS, false);
-  if (typeEnd === i) return undefined;
-  const type = s.slice(i, typeEnd).toLowerCase();
-  i = expectSep(s, typeEnd, 0x2f);
-  if (i < 0) return undefined;
-  const subEnd = scanRun(s, i, s.length, TOKEN_CHARS, false);
-  if (subEnd === i) return undefined;
-  const subtype = s.slice(i, subEnd).toLowerCase();
-  const rest = skipWs(s, subEnd);
-  if (rest < s.length && s.charCodeAt(rest) !== 0x3b) return undefined;
-  return { type, subtype, params: parseParams(s.slice(rest)) };
-}
-
-/** A comma list of tokens (option-tags, codings); undefined if an element is not a token. */
-export function parseTokenList(value: string): string[] | undefined {
-  const out: string[] = [];
-  for (const part of splitOutsideQuotes(value, ',')) {
-    const t = trimWs(part);
-    if (t.length === 0) continue;
-    if (!isToken(t)) return undefined;
-    out.push(t);
-  }
-  return out;
 }

@@ -10,16 +10,8 @@
  */
 import type { SipMessage } from './message.js';
 import { trimWs } from './grammar.js';
-import {
-  parseCSeq,
-  parseMediaType,
-  parseNameAddrStrict,
-  parseTokenList,
-  parseVia,
-  parseViaList,
-  splitList,
-  type MediaType,
-} from './header-values.js';
+import { parseCSeq, parseNameAddrStrict, parseVia, parseViaList, splitList } from './header-values.js';
+import { mediaRangeMatches, parseMediaType, parseTokenList, type MediaType } from './media-type.js';
 import { getUriScheme, isAbsoluteUri, parseUri } from './uri.js';
 
 export interface Rejection {
@@ -36,7 +28,12 @@ export type Verdict = { ok: true } | Rejection;
 
 const OK = Object.freeze({ ok: true as const });
 
-function reject(status: number, reason: string, rfc: string, extraHeaders?: Array<[string, string]>): Rejection {
+function reject(
+  status: number,
+  reason: string,
+  rfc: string,
+  extraHeaders?: Array<[string, string]>,
+): Rejection {
   return extraHeaders ? { ok: false, status, reason, rfc, extraHeaders } : { ok: false, status, reason, rfc };
 }
 
@@ -97,7 +94,17 @@ const KNOWN_METHODS = new Set([
 ]);
 
 /** Headers whose value is not a comma list, so they may appear once only (§7.3.1). */
-const SINGLE_VALUED = ['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-type', 'content-length', 'expires', 'date'];
+const SINGLE_VALUED = [
+  'from',
+  'to',
+  'call-id',
+  'cseq',
+  'max-forwards',
+  'content-type',
+  'content-length',
+  'expires',
+  'date',
+];
 
 const DATE_RE =
   /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} (\d\d):(\d\d):(\d\d) GMT$/i;
@@ -138,7 +145,12 @@ function checkContacts(msg: SipMessage): Verdict {
   for (const c of contacts) {
     if (c === '*') {
       const expires = msg.get('expires');
-      if (msg.method !== 'REGISTER' || contacts.length > 1 || expires === undefined || Number(expires) !== 0) {
+      if (
+        msg.method !== 'REGISTER' ||
+        contacts.length > 1 ||
+        expires === undefined ||
+        Number(expires) !== 0
+      ) {
         return reject(400, 'Invalid use of Contact: *', 'RFC 3261 §10.3');
       }
     } else if (!parseNameAddrStrict(c)) {
@@ -177,9 +189,11 @@ export function checkRequestSyntax(msg: SipMessage): Verdict {
   if (!contacts.ok) return contacts;
   // Max-Forwards over 255 is read as absent (RFC 4475 §3.1.2.4); non-numeric is an error.
   const mf = msg.get('max-forwards');
-  if (mf !== undefined && !isDigits(mf)) return reject(400, 'Malformed Max-Forwards header', 'RFC 3261 §20.22');
+  if (mf !== undefined && !isDigits(mf))
+    return reject(400, 'Malformed Max-Forwards header', 'RFC 3261 §20.22');
   const expires = msg.get('expires');
-  if (expires !== undefined && !isDigits(expires)) return reject(400, 'Malformed Expires header', 'RFC 3261 §20.19');
+  if (expires !== undefined && !isDigits(expires))
+    return reject(400, 'Malformed Expires header', 'RFC 3261 §20.19');
   // RFC 4475 §3.1.2.12: "EST" (or UT, UTC) is not a SIP-date time zone.
   const date = msg.get('date');
   if (date !== undefined && !isSipDate(date)) return reject(400, 'Malformed Date header', 'RFC 3261 §20.17');
@@ -199,14 +213,10 @@ export function checkRequestSyntax(msg: SipMessage): Verdict {
   return OK;
 }
 
-function typeMatches(range: MediaType, type: string, subtype: string): boolean {
-  return (range.type === '*' || range.type === type) && (range.subtype === '*' || range.subtype === subtype);
-}
-
 function accepts(caps: UasCapabilities, mt: MediaType): boolean {
   return caps.contentTypes.some((c) => {
     const range = parseMediaType(c);
-    return range !== undefined && typeMatches(range, mt.type, mt.subtype);
+    return range !== undefined && mediaRangeMatches(range, mt.type, mt.subtype);
   });
 }
 
@@ -227,13 +237,17 @@ function checkContent(msg: SipMessage, caps: UasCapabilities): Verdict {
   if (msg.body.length === 0) return OK;
   const mt = parseMediaType(msg.get('content-type')!)!;
   if (!accepts(caps, mt)) {
-    return reject(415, 'Unsupported Media Type', 'RFC 3261 §8.2.3', [['Accept', caps.contentTypes.join(', ')]]);
+    return reject(415, 'Unsupported Media Type', 'RFC 3261 §8.2.3', [
+      ['Accept', caps.contentTypes.join(', ')],
+    ]);
   }
   const encodings = new Set(['identity', ...caps.contentEncodings.map((e) => e.toLowerCase())]);
   for (const line of msg.getAll('content-encoding')) {
     const codings = parseTokenList(line);
     if (!codings || codings.some((c) => !encodings.has(c.toLowerCase()))) {
-      return reject(415, 'Unsupported Media Type', 'RFC 3261 §8.2.3', [['Accept-Encoding', [...encodings].join(', ')]]);
+      return reject(415, 'Unsupported Media Type', 'RFC 3261 §8.2.3', [
+        ['Accept-Encoding', [...encodings].join(', ')],
+      ]);
     }
   }
   return OK;
@@ -246,7 +260,7 @@ function checkContent(msg: SipMessage, caps: UasCapabilities): Verdict {
 function checkAcceptForInvite(msg: SipMessage): Verdict {
   if (msg.method !== 'INVITE' || !msg.has('accept')) return OK;
   const ranges = listValues(msg, 'accept').map((v) => parseMediaType(v));
-  if (ranges.some((r) => r !== undefined && typeMatches(r, 'application', 'sdp'))) return OK;
+  if (ranges.some((r) => r !== undefined && mediaRangeMatches(r, 'application', 'sdp'))) return OK;
   return reject(406, 'Not Acceptable', 'RFC 3261 §21.4.7', [
     ['Warning', '399 baton "A session description can only be sent as application/sdp"'],
   ]);
@@ -259,7 +273,10 @@ function checkAcceptForInvite(msg: SipMessage): Verdict {
  * body (415, §8.2.3), Accept (406). ACK can never be answered (§17.2.1): only its syntax is
  * judged.
  */
-export function validateRequest(msg: SipMessage, capabilities: UasCapabilities = DEFAULT_UAS_CAPABILITIES): Verdict {
+export function validateRequest(
+  msg: SipMessage,
+  capabilities: UasCapabilities = DEFAULT_UAS_CAPABILITIES,
+): Verdict {
   const syntax = checkRequestSyntax(msg);
   if (!syntax.ok || msg.method === 'ACK') return syntax;
   const caps = capabilities;
@@ -315,7 +332,12 @@ export function validateResponse(msg: SipMessage, role: 'uac' | 'proxy'): Respon
   const vias = listValues(msg, 'via');
   if (role === 'uac') {
     if (vias.length > 1) {
-      return { ok: false, action: 'discard', reason: 'More than one Via in a response', rfc: 'RFC 3261 §8.1.3.3' };
+      return {
+        ok: false,
+        action: 'discard',
+        reason: 'More than one Via in a response',
+        rfc: 'RFC 3261 §8.1.3.3',
+      };
     }
     return OK;
   }
@@ -323,7 +345,12 @@ export function validateResponse(msg: SipMessage, role: 'uac' | 'proxy'): Respon
   if (next) {
     const targets = [next.host, next.params.get('received'), next.params.get('maddr')];
     if (targets.some((t) => typeof t === 'string' && BROADCAST.has(trimWs(t)))) {
-      return { ok: false, action: 'discard', reason: 'Response routed to a broadcast address', rfc: 'RFC 4475 §3.3.10' };
+      return {
+        ok: false,
+        action: 'discard',
+        reason: 'Response routed to a broadcast address',
+        rfc: 'RFC 4475 §3.3.10',
+      };
     }
   }
   return OK;

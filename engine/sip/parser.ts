@@ -133,7 +133,12 @@ function parseRequestLine(line: string, limits: ParseLimits): StartLine | StartL
     uri: 'sip:invalid',
     version: 'SIP/2.0',
   };
-  const bad = (reason: string): StartLineError => ({ kind: 'error', status: 400, reason, requestLine: placeholder });
+  const bad = (reason: string): StartLineError => ({
+    kind: 'error',
+    status: 400,
+    reason,
+    requestLine: placeholder,
+  });
   if (!methodOk) return bad('Bad method');
   // Extra SPs (RFC 4475 lwsstart, trws) or LWS inside the Request-URI (lwsruri) → 400.
   if (sp2 === sp1 || line.indexOf(' ', sp1 + 1) !== sp2) return bad('Bad request line');
@@ -158,7 +163,8 @@ function parseRequestLine(line: string, limits: ParseLimits): StartLine | StartL
 function parseStartLine(line: string, limits: ParseLimits): StartLine | StartLineError {
   const c = line.charCodeAt(0) | 0x20;
   if (c === 0x73 && line.length >= 4 && line.slice(0, 4).toUpperCase() === 'SIP/') {
-    if (line.length > limits.maxHeaderLineBytes) return { kind: 'error', status: 400, reason: 'Status line too long' };
+    if (line.length > limits.maxHeaderLineBytes)
+      return { kind: 'error', status: 400, reason: 'Status line too long' };
     return parseStatusLine(line);
   }
   return parseRequestLine(line, limits);

@@ -188,7 +188,10 @@ const PHONEDIGIT = charTable('0123456789-.()');
 const PHONEDIGIT_HEX = charTable('0123456789abcdefABCDEF*#-.()');
 const TEL_PNAME = charTable('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-');
 /** uric without ";" (which separates parameters): for isub values (RFC 3966 §3). */
-const TEL_URIC = charTable('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', "-_.!~*'()/?:@&=+$,[]");
+const TEL_URIC = charTable(
+  'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',
+  "-_.!~*'()/?:@&=+$,[]",
+);
 
 /**
  * telephone-uri = "tel:" telephone-subscriber (RFC 3966 §3). A global number starts with

@@ -3,11 +3,16 @@
  * ordinary, valid messages of the kinds Baton exchanges (INVITE/ACK/BYE/CANCEL/REGISTER/
  * OPTIONS/REFER/NOTIFY/PRACK and their responses).
  */
+import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Where the RFC 4475 corpus lives (see /work/shared/torture/README.md); overridable. */
-export const RFC4475_DIR = process.env.RFC4475_DIR ?? '/work/shared/torture/rfc4475';
+/**
+ * Where the RFC 4475 corpus lives: the team's shared folder beside the repository
+ * (`../shared/torture/rfc4475`, see its README); `RFC4475_DIR` overrides it.
+ */
+export const RFC4475_DIR =
+  process.env.RFC4475_DIR ?? fileURLToPath(new URL('../../../shared/torture/rfc4475', import.meta.url));
 
 const SDP = [
   'v=0',
@@ -58,7 +63,10 @@ export const VALID_MESSAGES: readonly string[] = [
     SDP,
   ),
   sipMessage('ACK sip:+15551234567@192.0.2.20:5060 SIP/2.0', dialog('ACK', 314159)),
-  sipMessage('BYE sip:+15551234567@192.0.2.20:5060 SIP/2.0', [...dialog('BYE', 314160), 'Reason: Q.850;cause=16;text="Normal call clearing"']),
+  sipMessage('BYE sip:+15551234567@192.0.2.20:5060 SIP/2.0', [
+    ...dialog('BYE', 314160),
+    'Reason: Q.850;cause=16;text="Normal call clearing"',
+  ]),
   sipMessage('CANCEL sip:+15551234567@gw.example.com SIP/2.0', [
     'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776asdhds',
     'Max-Forwards: 70',
@@ -94,23 +102,30 @@ export const VALID_MESSAGES: readonly string[] = [
   ]),
   sipMessage(
     'NOTIFY sip:alice@192.0.2.10:5060 SIP/2.0',
-    [...dialog('NOTIFY', 2), 'Event: refer;id=314161', 'Subscription-State: terminated;reason=noresource', 'Content-Type: message/sipfrag;version=2.0'],
+    [
+      ...dialog('NOTIFY', 2),
+      'Event: refer;id=314161',
+      'Subscription-State: terminated;reason=noresource',
+      'Content-Type: message/sipfrag;version=2.0',
+    ],
     'SIP/2.0 200 OK\r\n',
   ),
-  sipMessage('PRACK sip:+15551234567@192.0.2.20:5060 SIP/2.0', [...dialog('PRACK', 314162), 'RAck: 776656 314159 INVITE']),
-  sipMessage(
-    'INVITE tel:+14155550100 SIP/2.0',
-    [
-      'Via: SIP/2.0/TCP carrier.example.net:5060;branch=z9hG4bK-524287-1---a',
-      'Max-Forwards: 69',
-      Buffer.from('From: "Jürgen Müller ☎" <sip:+4930123456@carrier.example.net>;tag=x1', 'utf8').toString('latin1'),
-      'To: <tel:+14155550100>',
-      'Call-ID: 0a1b2c3d4e5f@carrier.example.net',
-      'CSeq: 1 INVITE',
-      'Contact: <sip:+4930123456@carrier.example.net:5060;transport=tcp>',
-      'P-Asserted-Identity: <sip:+4930123456@carrier.example.net;user=phone>',
-    ],
-  ),
+  sipMessage('PRACK sip:+15551234567@192.0.2.20:5060 SIP/2.0', [
+    ...dialog('PRACK', 314162),
+    'RAck: 776656 314159 INVITE',
+  ]),
+  sipMessage('INVITE tel:+14155550100 SIP/2.0', [
+    'Via: SIP/2.0/TCP carrier.example.net:5060;branch=z9hG4bK-524287-1---a',
+    'Max-Forwards: 69',
+    Buffer.from('From: "Jürgen Müller ☎" <sip:+4930123456@carrier.example.net>;tag=x1', 'utf8').toString(
+      'latin1',
+    ),
+    'To: <tel:+14155550100>',
+    'Call-ID: 0a1b2c3d4e5f@carrier.example.net',
+    'CSeq: 1 INVITE',
+    'Contact: <sip:+4930123456@carrier.example.net:5060;transport=tcp>',
+    'P-Asserted-Identity: <sip:+4930123456@carrier.example.net;user=phone>',
+  ]),
   sipMessage('SIP/2.0 100 Trying', [
     'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776asdhds;rport=5060;received=192.0.2.10',
     'From: "Alice" <sip:alice@example.com>;tag=1928301774',

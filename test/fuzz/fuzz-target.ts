@@ -1,7 +1,7 @@
 /**
  * One fuzz case through everything that reads untrusted SIP: the parser, the serializer (and
- * the re-parse of what it wrote), request/response validation, the URI parser and every
- * header-value parser. Returns a finding instead of throwing, so that callers can report the
+ * the re-parse of what it wrote), request/response validation, the URI parser, every
+ * header-value parser and the stateless error response built from a failed request. Returns a finding instead of throwing, so that callers can report the
  * seed and case that produced it.
  *
  * Properties checked beyond "nothing throws":
@@ -17,20 +17,24 @@ import {
   formatVia,
   getTag,
   parseCSeq,
-  parseMediaType,
   parseNameAddr,
   parseNameAddrStrict,
   parseParams,
   parseRAck,
-  parseTokenList,
   parseUriTarget,
   parseVia,
   parseViaList,
   splitList,
   withTag,
 } from '../../engine/sip/header-values.js';
+import { parseMediaType, parseTokenList } from '../../engine/sip/media-type.js';
+import { buildResponse } from '../../engine/sip/error-response.js';
 import type { SipMessage } from '../../engine/sip/message.js';
-import { checkRequestSyntax, validateRequest, validateResponse } from '../../engine/sip/message-validation.js';
+import {
+  checkRequestSyntax,
+  validateRequest,
+  validateResponse,
+} from '../../engine/sip/message-validation.js';
 import { DEFAULT_PARSE_LIMITS, parseMessage, type ParseLimits } from '../../engine/sip/parser.js';
 import { serializeMessage } from '../../engine/sip/serializer.js';
 import { formatUri, parseUri, uriEquals } from '../../engine/sip/uri.js';
@@ -69,7 +73,8 @@ export function messageDifference(a: SipMessage, b: SipMessage): string | undefi
   const hb = strip(b);
   if (ha.length !== hb.length) return `header count ${ha.length} vs ${hb.length}`;
   for (let i = 0; i < ha.length; i++) {
-    if (!isDeepStrictEqual(ha[i], hb[i])) return `header ${i} differs: ${JSON.stringify(ha[i])} vs ${JSON.stringify(hb[i])}`;
+    if (!isDeepStrictEqual(ha[i], hb[i]))
+      return `header ${i} differs: ${JSON.stringify(ha[i])} vs ${JSON.stringify(hb[i])}`;
   }
   if (!a.body.equals(b.body)) return 'body differs';
   if (b.get('content-length') !== String(b.body.length)) return 'Content-Length is not the body length';
@@ -107,7 +112,12 @@ function checkHeaderValue(key: string, value: string): Finding | undefined {
     const na = parseNameAddrStrict(element);
     if (na) {
       const again = parseNameAddrStrict(formatNameAddr(na));
-      if (!again || again.uri !== na.uri || again.displayName !== na.displayName || !isDeepStrictEqual(again.params, na.params)) {
+      if (
+        !again ||
+        again.uri !== na.uri ||
+        again.displayName !== na.displayName ||
+        !isDeepStrictEqual(again.params, na.params)
+      ) {
         return { kind: 'name-addr-round-trip', detail: `${key}: ${JSON.stringify(element)}` };
       }
       const uriFinding = checkUri(na.uri);
@@ -144,7 +154,13 @@ export function checkInput(input: Buffer): Finding | undefined {
         if (finding) return finding;
       }
     }
-    return result.ok ? checkParsed(result.message) : undefined;
+    if (result.ok) return checkParsed(result.message);
+    // What the transport does with a malformed request: answer it statelessly from the partial.
+    if (result.partial) {
+      const answer = buildResponse(result.partial, result.status, result.reason, 'fuzz');
+      if (answer) serializeMessage(answer);
+    }
+    return undefined;
   } catch (err) {
     return { kind: 'exception', detail: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }

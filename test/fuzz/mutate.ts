@@ -104,7 +104,31 @@ const INTERESTING = [
   '\xf0\x9f\x98\x80',
 ];
 
-const HEADER_NAMES = ['Via', 'v', 'From', 'f', 'To', 't', 'Call-ID', 'i', 'CSeq', 'Contact', 'm', 'Content-Length', 'l', 'Content-Type', 'c', 'Max-Forwards', 'Require', 'Accept', 'Date', 'Expires', 'Route', 'Record-Route', 'X-Custom'];
+const HEADER_NAMES = [
+  'Via',
+  'v',
+  'From',
+  'f',
+  'To',
+  't',
+  'Call-ID',
+  'i',
+  'CSeq',
+  'Contact',
+  'm',
+  'Content-Length',
+  'l',
+  'Content-Type',
+  'c',
+  'Max-Forwards',
+  'Require',
+  'Accept',
+  'Date',
+  'Expires',
+  'Route',
+  'Record-Route',
+  'X-Custom',
+];
 
 function lines(msg: string): string[] {
   return msg.split('\n');
@@ -121,7 +145,24 @@ function at(msg: string, rng: Rng): number {
 
 /** A long value shaped to stress scanners: quotes, escapes, separators, brackets, folds. */
 function hugeValue(rng: Rng): string {
-  const unit = rng.pick(['a', ';', ';a=', ',', '"', '\\"', '<', '<sip:a@b>', '%', '%41', '[', ':', ' ', '\r\n ', 'a,b;', '\t']);
+  const unit = rng.pick([
+    'a',
+    ';',
+    ';a=',
+    ',',
+    '"',
+    '\\"',
+    '<',
+    '<sip:a@b>',
+    '%',
+    '%41',
+    '[',
+    ':',
+    ' ',
+    '\r\n ',
+    'a,b;',
+    '\t',
+  ]);
   const n = 1 + rng.int(rng.chance(0.3) ? 60_000 : 2_000);
   return unit.repeat(Math.max(1, Math.floor(n / unit.length)));
 }
@@ -130,7 +171,10 @@ const MUTATORS: readonly Mutator[] = [
   // Flip a few bits anywhere.
   (m, rng) => {
     const b = Buffer.from(m, 'latin1');
-    for (let k = 1 + rng.int(8); k > 0 && b.length > 0; k--) b[rng.int(b.length)] ^= 1 << rng.int(8);
+    for (let k = 1 + rng.int(8); k > 0 && b.length > 0; k--) {
+      const i = rng.int(b.length);
+      b[i] = b[i]! ^ (1 << rng.int(8));
+    }
     return b.toString('latin1');
   },
   // Overwrite a byte with a random one.
@@ -171,7 +215,18 @@ const MUTATORS: readonly Mutator[] = [
   },
   // Random Content-Length (or a second one).
   (m, rng) => {
-    const value = rng.pick(['0', '1', '-1', '150', '99999', '4294967296', 'five', ' 12 ', '00000000000000000000001', String(rng.int(2000))]);
+    const value = rng.pick([
+      '0',
+      '1',
+      '-1',
+      '150',
+      '99999',
+      '4294967296',
+      'five',
+      ' 12 ',
+      '00000000000000000000001',
+      String(rng.int(2000)),
+    ]);
     const re = /^(Content-Length|l)[ \t]*:[^\r\n]*/im;
     if (rng.chance(0.3) || !re.test(m)) {
       const end = headerEnd(m);
@@ -215,13 +270,27 @@ const MUTATORS: readonly Mutator[] = [
     const nl = m.indexOf('\r\n');
     const first = nl < 0 ? m : m.slice(0, nl);
     const parts = first.split(' ');
-    parts[rng.int(parts.length)] = rng.pick(['SIP/2.0', 'SIP/7.0', 'sip/2.0', '999', '4294967301', '1000', 'INVITE', '<sip:a@b>', 'sip:a b', '', 'ACK']);
+    parts[rng.int(parts.length)] = rng.pick([
+      'SIP/2.0',
+      'SIP/7.0',
+      'sip/2.0',
+      '999',
+      '4294967301',
+      '1000',
+      'INVITE',
+      '<sip:a@b>',
+      'sip:a b',
+      '',
+      'ACK',
+    ]);
     return parts.join(' ') + (nl < 0 ? '' : m.slice(nl));
   },
   // Change the case of header names.
   (m, rng) => {
     const end = headerEnd(m);
-    const head = m.slice(0, end).replace(/^[A-Za-z-]+/gm, (n) => (rng.chance(0.5) ? n.toUpperCase() : n.toLowerCase()));
+    const head = m
+      .slice(0, end)
+      .replace(/^[A-Za-z-]+/gm, (n) => (rng.chance(0.5) ? n.toUpperCase() : n.toLowerCase()));
     return head + m.slice(end);
   },
 ];
@@ -250,7 +319,7 @@ const URI_SEEDS = [
   'sip:+15551234567;npdi;rn=+1555@gw.example.com;user=phone',
   'tel:+1-201-555-0123;ext=1234',
   'tel:7042;phone-context=example.com',
-  'sip:1_unusual.URI~(to-be!sure)&isn\'t+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn\'t-it)@example.com',
+  "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com",
   'sip:%61lice@192.0.2.4:5060;maddr=239.255.255.1;ttl=15',
 ];
 

@@ -64,7 +64,8 @@ if (values.case !== undefined) {
   console.log(`seed=${seed} case=${index} input (latin1):\n${input.toString('latin1')}`);
   process.exitCode = runOne(index) ? 0 : 1;
 } else {
-  if (!Number.isInteger(cases) || cases <= 0) throw new Error(`case count must be a positive integer, not ${cases}`);
+  if (!Number.isInteger(cases) || cases <= 0)
+    throw new Error(`case count must be a positive integer, not ${cases}`);
   console.log(`fuzzing ${cases} cases, seed ${seed}, corpus of ${corpus.length} messages`);
   const started = process.hrtime.bigint();
   let failed = false;
@@ -77,5 +78,8 @@ if (values.case !== undefined) {
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (failed) process.exitCode = 1;
-  else console.log(`${cases} cases in ${seconds.toFixed(1)} s: ${Math.round(cases / seconds)} cases/s, no findings`);
+  else
+    console.log(
+      `${cases} cases in ${seconds.toFixed(1)} s: ${Math.round(cases / seconds)} cases/s, no findings`,
+    );
 }

@@ -144,6 +144,7 @@ const UA: UasCapabilities = {
 const manifest = readManifest();
 const cases = manifest.filter((f) => f.expected !== 'unreferenced');
 const read = (name: string): Buffer => readFileSync(join(RFC4475_DIR, name));
+const sha256 = (buf: Buffer): string => createHash('sha256').update(buf).digest('hex');
 
 describe('RFC 4475 corpus', () => {
   it('has the 49 referenced messages plus test.dat, each with an expectation here', () => {
@@ -152,27 +153,32 @@ describe('RFC 4475 corpus', () => {
     expect(cases.map((f) => f.name).sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
-  it.each(manifest)('$name matches the manifest sha256 (raw bytes)', ({ name, sha256 }) => {
-    expect(createHash('sha256').update(read(name)).digest('hex')).toBe(sha256);
+  it.each(manifest)('$name matches the manifest sha256 (raw bytes)', ({ name, sha256: expected }) => {
+    expect(sha256(read(name))).toBe(expected);
   });
 });
 
 describe('RFC 4475 messages through parser and validation', () => {
-  it.each(cases)('$name ($section, $expected)', ({ name, expected }) => {
+  it.each(cases)('$name ($section, $expected)', ({ name, expected, sha256: digest }) => {
     const exp = EXPECTED[name]!;
-    const result = parseMessage(read(name));
+    const bytes = read(name);
+    // The bytes under test must be the RFC's, untouched by any checkout or editor.
+    expect(sha256(bytes)).toBe(digest);
+    const result = parseMessage(bytes);
 
     // The manifest's grouping must agree with the layer chosen here.
     if (expected === 'parse') expect(exp.layer).toBe('none');
     if (expected === 'reject') expect(['parser', 'validation']).toContain(exp.layer);
-    if (expected === 'semantic-400') expect(exp.layer !== 'none' && exp.layer !== 'discard' && exp.status).toBe(400);
+    if (expected === 'semantic-400')
+      expect(exp.layer !== 'none' && exp.layer !== 'discard' && exp.status).toBe(400);
 
     if (exp.layer === 'parser') {
       expect(result.ok).toBe(false);
       if (!result.ok) {
         expect(result.status).toBe(exp.status);
         // A failed request keeps a request-shaped partial to answer from; a response never does.
-        if (result.partial) expect(result.partial.isRequest).toBe(!read(name).toString('latin1').startsWith('SIP/'));
+        if (result.partial)
+          expect(result.partial.isRequest).toBe(!read(name).toString('latin1').startsWith('SIP/'));
       }
       return;
     }

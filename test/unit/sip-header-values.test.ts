@@ -3,31 +3,40 @@ import {
   formatVia,
   getTag,
   parseCSeq,
-  parseMediaType,
   parseNameAddr,
   parseNameAddrStrict,
   parseParams,
   parseRAck,
-  parseTokenList,
   parseUriTarget,
   parseVia,
   parseViaList,
   splitList,
   withTag,
 } from '../../engine/sip/header-values.js';
+import { parseMediaType, parseTokenList } from '../../engine/sip/media-type.js';
 
 describe('parseVia (RFC 3261 §20.42)', () => {
   it.each([
     ['SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK776', { protocol: 'UDP', host: '192.0.2.1' }],
-    ['SIP/2.0/tcp host.example.com:5070;branch=z9hG4bK1;rport', { protocol: 'TCP', host: 'host.example.com', port: 5070 }],
+    [
+      'SIP/2.0/tcp host.example.com:5070;branch=z9hG4bK1;rport',
+      { protocol: 'TCP', host: 'host.example.com', port: 5070 },
+    ],
     // RFC 4475 wsinv: LWS around "/" and ";" and "=".
     ['SIP  /   2.0  /UDP     192.0.2.2;branch=390skdjuw', { protocol: 'UDP', host: '192.0.2.2' }],
-    ['SIP  / 2.0  / TCP     spindle.example.com   ; branch  =   z9hG4bK9ikj8  ', { protocol: 'TCP', host: 'spindle.example.com' }],
+    [
+      'SIP  / 2.0  / TCP     spindle.example.com   ; branch  =   z9hG4bK9ikj8  ',
+      { protocol: 'TCP', host: 'spindle.example.com' },
+    ],
     ['SIP/2.0/UNKNOWN t4.example.com;branch=z9hG4bKasd0f3en', { protocol: 'UNKNOWN' }],
+    ['SIP/2.0/TCP project_service_1:5060;branch=z9hG4bK1', { host: 'project_service_1', port: 5060 }],
     ['SIP/2.0/UDP host : 5060;branch=z9hG4bK1', { host: 'host', port: 5060 }],
-    ['SIP/2.0/UDP [2001:db8::9:1]:5070;received=2001:db8::9:255;branch=z9hG4bK1', { host: '2001:db8::9:1', port: 5070 }],
+    [
+      'SIP/2.0/UDP [2001:db8::9:1]:5070;received=2001:db8::9:255;branch=z9hG4bK1',
+      { host: '2001:db8::9:1', port: 5070 },
+    ],
     ['SIP/2.0/UDP [2001:db8::9:1];received=[2001:db8::9:255];branch=z9hG4bK1', { host: '2001:db8::9:1' }],
-    ['SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`\'~', { host: 'host1.example.com' }],
+    ["SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~", { host: 'host1.example.com' }],
   ])('%s', (value, expected) => {
     expect(parseVia(value)).toMatchObject(expected);
   });
@@ -66,7 +75,9 @@ describe('parseVia (RFC 3261 §20.42)', () => {
   });
 
   it('parseViaList reads every element and rejects empty ones (RFC 4475 badinv01)', () => {
-    expect(parseViaList('SIP/2.0/UDP a;branch=z9hG4bK1 , SIP/2.0/TCP b:5060;branch=z9hG4bK2')?.map((v) => v.host)).toEqual(['a', 'b']);
+    expect(
+      parseViaList('SIP/2.0/UDP a;branch=z9hG4bK1 , SIP/2.0/TCP b:5060;branch=z9hG4bK2')?.map((v) => v.host),
+    ).toEqual(['a', 'b']);
     expect(parseViaList('SIP/2.0/UDP 192.0.2.15;;,;,,')).toBeUndefined();
     expect(parseViaList('SIP/2.0/UDP a;branch=z9hG4bK1,')).toBeUndefined();
   });
@@ -85,26 +96,50 @@ describe('parseCSeq (RFC 3261 §20.16)', () => {
     ['0 ACK', 0, 'ACK'],
     ['4294967295 BYE', 4294967295, 'BYE'],
     ['  8 \t OPTIONS  ', 8, 'OPTIONS'],
-    ["139122385 !interesting-Method0123456789_*+`.%indeed'~", 139122385, "!interesting-Method0123456789_*+`.%indeed'~"],
+    [
+      "139122385 !interesting-Method0123456789_*+`.%indeed'~",
+      139122385,
+      "!interesting-Method0123456789_*+`.%indeed'~",
+    ],
   ])('%j', (value, seq, method) => {
     expect(parseCSeq(value)).toEqual({ seq, method });
   });
 
-  it.each(['4294967296 INVITE', '36893488147419103232 REGISTER', '-1 INVITE', '1', 'INVITE', '1INVITE', '1 INV ITE', '1 INVITE;x', '', '1.5 INVITE'])(
-    'rejects %j',
-    (value) => {
-      expect(parseCSeq(value)).toBeUndefined();
-    },
-  );
+  it.each([
+    '4294967296 INVITE',
+    '36893488147419103232 REGISTER',
+    '-1 INVITE',
+    '1',
+    'INVITE',
+    '1INVITE',
+    '1 INV ITE',
+    '1 INVITE;x',
+    '',
+    '1.5 INVITE',
+  ])('rejects %j', (value) => {
+    expect(parseCSeq(value)).toBeUndefined();
+  });
 });
 
 describe('parseNameAddrStrict (RFC 3261 §20.10, §25.1)', () => {
   it.each([
-    ['"Alice" <sip:alice@example.com>;tag=1928301774', { displayName: '"Alice"', uri: 'sip:alice@example.com', bracketed: true }],
-    ['sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n', { uri: 'sip:vivekg@chair-dnrc.example.com', bracketed: false }],
-    ['"J Rosenberg \\\\\\""       <sip:jdrosen@example.com> ; tag = 98asjd8', { displayName: '"J Rosenberg \\\\\\""' }],
+    [
+      '"Alice" <sip:alice@example.com>;tag=1928301774',
+      { displayName: '"Alice"', uri: 'sip:alice@example.com', bracketed: true },
+    ],
+    [
+      'sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n',
+      { uri: 'sip:vivekg@chair-dnrc.example.com', bracketed: false },
+    ],
+    [
+      '"J Rosenberg \\\\\\""       <sip:jdrosen@example.com> ; tag = 98asjd8',
+      { displayName: '"J Rosenberg \\\\\\""' },
+    ],
     ['caller<sip:caller@example.com>;tag=323', { displayName: 'caller', uri: 'sip:caller@example.com' }],
-    ["token1~` token2'+_ token3*%!.- <sip:mundane@example.com>", { displayName: "token1~` token2'+_ token3*%!.-" }],
+    [
+      "token1~` token2'+_ token3*%!.- <sip:mundane@example.com>",
+      { displayName: "token1~` token2'+_ token3*%!.-" },
+    ],
     ['"BEL:\\\x07 NUL:\\\x00 DEL:\\\x7f" <sip:a@example.com>', { uri: 'sip:a@example.com' }],
     ['"%Z%45" <sip:resource@example.com>', { displayName: '"%Z%45"' }],
     ['"Jürgen ☎" <sip:j@example.com>', { displayName: '"Jürgen ☎"' }],
@@ -114,8 +149,14 @@ describe('parseNameAddrStrict (RFC 3261 §20.10, §25.1)', () => {
     ['isbn:2983792873', { uri: 'isbn:2983792873' }],
     ['<http://www.example.com>;tag=3234233', { uri: 'http://www.example.com' }],
     ['<name:John_Smith>', { uri: 'name:John_Smith' }],
-    ['"Quoted string \\"\\"" <sip:jdrosen@example.com> ; newparam = newvalue ; secondparam ; q = 0.33', { uri: 'sip:jdrosen@example.com' }],
-    ['<sip:a@example.com>;fromParam\'\'~+*_!.-%="работающий";tag=_token~1\'+`*%!-.', { uri: 'sip:a@example.com' }],
+    [
+      '"Quoted string \\"\\"" <sip:jdrosen@example.com> ; newparam = newvalue ; secondparam ; q = 0.33',
+      { uri: 'sip:jdrosen@example.com' },
+    ],
+    [
+      "<sip:a@example.com>;fromParam''~+*_!.-%=\"работающий\";tag=_token~1'+`*%!-.",
+      { uri: 'sip:a@example.com' },
+    ],
     ['<sip:[2001:db8::1]>;maddr=[2001:db8::2]', { uri: 'sip:[2001:db8::1]' }],
   ])('%s', (value, expected) => {
     expect(parseNameAddrStrict(value)).toMatchObject(expected);
@@ -153,7 +194,10 @@ describe('parseNameAddrStrict (RFC 3261 §20.10, §25.1)', () => {
 
 describe('tolerant name-addr helpers', () => {
   it('parseNameAddr still reads tags out of values the strict grammar refuses', () => {
-    expect(parseNameAddr('Bell, Alexander <sip:a.g.bell@example.com>;tag=43')).toMatchObject({ uri: 'sip:a.g.bell@example.com', displayName: 'Bell, Alexander' });
+    expect(parseNameAddr('Bell, Alexander <sip:a.g.bell@example.com>;tag=43')).toMatchObject({
+      uri: 'sip:a.g.bell@example.com',
+      displayName: 'Bell, Alexander',
+    });
     expect(getTag('Bell, Alexander <sip:a.g.bell@example.com>;tag=43')).toBe('43');
     expect(getTag('sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n')).toBe('1918181833n');
     expect(getTag('<sip:a@example.com>')).toBeUndefined();
@@ -167,7 +211,10 @@ describe('tolerant name-addr helpers', () => {
   });
 
   it('splitList splits outside quotes and brackets', () => {
-    expect(splitList('"a, b" <sip:x@y;p=1,2>, <sip:z@w> ,, ')).toEqual(['"a, b" <sip:x@y;p=1,2>', '<sip:z@w>']);
+    expect(splitList('"a, b" <sip:x@y;p=1,2>, <sip:z@w> ,, ')).toEqual([
+      '"a, b" <sip:x@y;p=1,2>',
+      '<sip:z@w>',
+    ]);
   });
 
   it('parseParams is tolerant', () => {
@@ -178,7 +225,12 @@ describe('tolerant name-addr helpers', () => {
   });
 
   it('parseUriTarget gives the routing view', () => {
-    expect(parseUriTarget('sip:bob@[2001:db8::1]:5070;transport=tcp')).toMatchObject({ scheme: 'sip', user: 'bob', host: '2001:db8::1', port: 5070 });
+    expect(parseUriTarget('sip:bob@[2001:db8::1]:5070;transport=tcp')).toMatchObject({
+      scheme: 'sip',
+      user: 'bob',
+      host: '2001:db8::1',
+      port: 5070,
+    });
     expect(parseUriTarget('tel:+1555;ext=1')).toMatchObject({ scheme: 'tel', user: '+1555' });
     expect(parseUriTarget('http://x')).toBeUndefined();
   });
@@ -195,9 +247,16 @@ describe('RAck, media types, option tags', () => {
 
   it('parseMediaType (RFC 3261 §20.15)', () => {
     expect(parseMediaType('Application/SDP')).toMatchObject({ type: 'application', subtype: 'sdp' });
-    expect(parseMediaType('multipart/mixed;boundary=7a9cbec02ceef655')?.params.get('boundary')).toBe('7a9cbec02ceef655');
-    expect(parseMediaType('multipart/mixed; boundary="----=_Part_1"')?.params.get('boundary')).toBe('"----=_Part_1"');
-    expect(parseMediaType('message / sipfrag ;version=2.0')).toMatchObject({ type: 'message', subtype: 'sipfrag' });
+    expect(parseMediaType('multipart/mixed;boundary=7a9cbec02ceef655')?.params.get('boundary')).toBe(
+      '7a9cbec02ceef655',
+    );
+    expect(parseMediaType('multipart/mixed; boundary="----=_Part_1"')?.params.get('boundary')).toBe(
+      '"----=_Part_1"',
+    );
+    expect(parseMediaType('message / sipfrag ;version=2.0')).toMatchObject({
+      type: 'message',
+      subtype: 'sipfrag',
+    });
     expect(parseMediaType('*/*')).toMatchObject({ type: '*', subtype: '*' });
     expect(parseMediaType('application')).toBeUndefined();
     expect(parseMediaType('application/')).toBeUndefined();
@@ -205,7 +264,10 @@ describe('RAck, media types, option tags', () => {
   });
 
   it('parseTokenList', () => {
-    expect(parseTokenList('nothingSupportsThis, nothingSupportsThisEither')).toEqual(['nothingSupportsThis', 'nothingSupportsThisEither']);
+    expect(parseTokenList('nothingSupportsThis, nothingSupportsThisEither')).toEqual([
+      'nothingSupportsThis',
+      'nothingSupportsThisEither',
+    ]);
     expect(parseTokenList('100rel,,timer')).toEqual(['100rel', 'timer']);
     expect(parseTokenList('100rel, tim er')).toBeUndefined();
   });

@@ -40,20 +40,67 @@ describe('validateRequest', () => {
     expect(v).toEqual({ ok: false, status: 416, reason: 'Unsupported URI Scheme', rfc: 'RFC 3261 §8.2.2.1' });
   });
 
+  const withHeader = (msg: SipMessage, name: string, value: string): SipMessage => msg.set(name, value);
+
   it.each<[string, SipMessage, number | 'ok']>([
     ['tel Request-URI, tel served', request('INVITE', 'tel:+14155550100'), 'ok'],
-    ['sips Request-URI, not served', request('OPTIONS', 'sips:bob@example.com'), 416],
-    ['malformed SIP Request-URI', request('OPTIONS', 'sip:bob@exa_mple.com'), 400],
-    ['method param in the Request-URI is tolerated', request('OPTIONS', 'sip:bob@example.com;method=INVITE'), 'ok'],
-    ['Max-Forwards over 255 is read as absent (RFC 4475 §3.1.2.4)', request('OPTIONS', 'sip:b@example.com', [['Max-Forwards', '300']]), 400],
+    ['pres: Request-URI, not served', request('SUBSCRIBE', 'pres:bob@example.com'), 416],
+    ['malformed SIP Request-URI', request('OPTIONS', 'sip:bob@example.com:99999'), 400],
+    [
+      'headers in the Request-URI (RFC 4475 §3.1.2.11)',
+      request('OPTIONS', 'sip:bob@example.com?Subject=x'),
+      400,
+    ],
+    [
+      'method param in the Request-URI is tolerated',
+      request('OPTIONS', 'sip:bob@example.com;method=INVITE'),
+      'ok',
+    ],
+    [
+      'Max-Forwards over 255 is read as absent (RFC 4475 §3.1.2.4)',
+      withHeader(request('OPTIONS', 'sip:b@example.com'), 'Max-Forwards', '300'),
+      'ok',
+    ],
+    [
+      'non-numeric Max-Forwards',
+      withHeader(request('OPTIONS', 'sip:b@example.com'), 'Max-Forwards', 'ten'),
+      400,
+    ],
+    [
+      'two Max-Forwards (single-valued, §7.3.1)',
+      request('OPTIONS', 'sip:b@example.com', [['Max-Forwards', '5']]),
+      400,
+    ],
     ['non-numeric Expires', request('REGISTER', 'sip:example.com', [['Expires', 'soon']]), 400],
-    ['huge Expires is tolerated (RFC 4475 §3.1.2.4)', request('REGISTER', 'sip:example.com', [['To', '<sip:bob@example.com>'], ['Expires', '1'.repeat(40)]]), 400],
-    ['REGISTER with a tel AOR (RFC 4475 §3.3.4)', request('REGISTER', 'sip:example.com'), 'ok'],
-    ['a valid Date', request('OPTIONS', 'sip:b@example.com', [['Date', 'Sat, 13 Nov 2010 23:29:00 GMT']]), 'ok'],
-    ['a UTC Date', request('OPTIONS', 'sip:b@example.com', [['Date', 'Sat, 13 Nov 2010 23:29:00 UTC']]), 400],
+    [
+      'huge Expires is tolerated (RFC 4475 §3.1.2.4)',
+      request('REGISTER', 'sip:example.com', [['Expires', '1'.repeat(40)]]),
+      'ok',
+    ],
+    ['REGISTER with a SIP address-of-record', request('REGISTER', 'sip:example.com'), 'ok'],
+    [
+      'a valid Date',
+      request('OPTIONS', 'sip:b@example.com', [['Date', 'Sat, 13 Nov 2010 23:29:00 GMT']]),
+      'ok',
+    ],
+    [
+      'a UTC Date (RFC 4475 §3.1.2.12)',
+      request('OPTIONS', 'sip:b@example.com', [['Date', 'Sat, 13 Nov 2010 23:29:00 UTC']]),
+      400,
+    ],
+    [
+      'a Date out of range',
+      request('OPTIONS', 'sip:b@example.com', [['Date', 'Sat, 13 Nov 2010 25:29:00 GMT']]),
+      400,
+    ],
   ])('%s', (_what, msg, expected) => {
-    // Two of the rows above carry a second To/Max-Forwards on purpose: single-valued → 400.
     expect(status(msg)).toBe(expected);
+  });
+
+  it('416 follows the configured schemes', () => {
+    const sipOnly = { ...DEFAULT_UAS_CAPABILITIES, uriSchemes: ['sip'] };
+    expect(status(request('OPTIONS', 'sips:bob@example.com'), sipOnly)).toBe(416);
+    expect(status(request('OPTIONS', 'sips:bob@example.com'))).toBe('ok');
   });
 
   it('a REGISTER To must be a SIP or SIPS URI', () => {
@@ -63,15 +110,37 @@ describe('validateRequest', () => {
   });
 
   it('Contact "*" only in a REGISTER, alone, with Expires: 0 (§10.3)', () => {
-    const ok = request('REGISTER', 'sip:example.com', [['Contact', '*'], ['Expires', '0']]);
+    const ok = request('REGISTER', 'sip:example.com', [
+      ['Contact', '*'],
+      ['Expires', '0'],
+    ]);
     expect(status(ok)).toBe('ok');
-    expect(status(request('REGISTER', 'sip:example.com', [['Contact', '*'], ['Expires', '60']]))).toBe(400);
-    expect(status(request('REGISTER', 'sip:example.com', [['Contact', '*, <sip:a@b>'], ['Expires', '0']]))).toBe(400);
+    expect(
+      status(
+        request('REGISTER', 'sip:example.com', [
+          ['Contact', '*'],
+          ['Expires', '60'],
+        ]),
+      ),
+    ).toBe(400);
+    expect(
+      status(
+        request('REGISTER', 'sip:example.com', [
+          ['Contact', '*, <sip:a@b>'],
+          ['Expires', '0'],
+        ]),
+      ),
+    ).toBe(400);
     expect(status(request('INVITE', 'sip:b@example.com', [['Contact', '*']]))).toBe(400);
   });
 
   it('420 lists only the option tags not supported (§8.2.2.3), and CANCEL is exempt', () => {
-    const v = validateRequest(invite([['Require', '100rel, foo'], ['Require', 'timer,bar']]));
+    const v = validateRequest(
+      invite([
+        ['Require', '100rel, foo'],
+        ['Require', 'timer,bar'],
+      ]),
+    );
     expect(v).toMatchObject({ ok: false, status: 420, extraHeaders: [['Unsupported', 'foo, bar']] });
     expect(status(request('CANCEL', 'sip:b@example.com', [['Require', 'foo']]))).toBe('ok');
     expect(status(invite([['Require', '100REL']]))).toBe('ok');
@@ -80,8 +149,15 @@ describe('validateRequest', () => {
 
   it('415 for body types and encodings not accepted, with Accept / Accept-Encoding (§8.2.3)', () => {
     const caps = { ...DEFAULT_UAS_CAPABILITIES, contentTypes: ['application/sdp', 'multipart/*'] };
-    expect(status(request('MESSAGE', 'sip:b@example.com', [['Content-Type', 'multipart/related;type=x']], 'x'), caps)).toBe('ok');
-    expect(validateRequest(request('MESSAGE', 'sip:b@example.com', [['Content-Type', 'text/html']], 'x'), caps)).toMatchObject({
+    expect(
+      status(
+        request('MESSAGE', 'sip:b@example.com', [['Content-Type', 'multipart/related;type=x']], 'x'),
+        caps,
+      ),
+    ).toBe('ok');
+    expect(
+      validateRequest(request('MESSAGE', 'sip:b@example.com', [['Content-Type', 'text/html']], 'x'), caps),
+    ).toMatchObject({
       status: 415,
       extraHeaders: [['Accept', 'application/sdp, multipart/*']],
     });
@@ -89,7 +165,12 @@ describe('validateRequest', () => {
       status: 415,
       extraHeaders: [['Accept-Encoding', 'identity']],
     });
-    expect(status(invite([['Content-Encoding', 'gzip']]), { ...DEFAULT_UAS_CAPABILITIES, contentEncodings: ['gzip'] })).toBe('ok');
+    expect(
+      status(invite([['Content-Encoding', 'gzip']]), {
+        ...DEFAULT_UAS_CAPABILITIES,
+        contentEncodings: ['gzip'],
+      }),
+    ).toBe('ok');
     // No body, nothing to judge.
     expect(status(request('OPTIONS', 'sip:b@example.com', [['Content-Type', 'text/html']]))).toBe('ok');
   });
@@ -103,13 +184,19 @@ describe('validateRequest', () => {
     expect(status(invite([['Accept', 'text/nobodyKnowsThis']]))).toBe(406);
     expect(status(invite([['Accept', '']]))).toBe(406);
     expect(status(invite([['Accept', 'application/*']]))).toBe('ok');
-    expect(status(invite([['Accept', 'text/plain'], ['Accept', '*/*;q=0.1']]))).toBe('ok');
+    expect(
+      status(
+        invite([
+          ['Accept', 'text/plain'],
+          ['Accept', '*/*;q=0.1'],
+        ]),
+      ),
+    ).toBe('ok');
     expect(status(request('OPTIONS', 'sip:b@example.com', [['Accept', 'text/plain']]))).toBe('ok');
   });
 
   it('483 for Max-Forwards 0 only when forwarding, and never for OPTIONS (§16.3)', () => {
     const forwarding = { ...DEFAULT_UAS_CAPABILITIES, forwarding: true };
-    expect(status(invite([['Max-Forwards', '0']]), forwarding)).toBe(400); // two Max-Forwards
     const zero = invite();
     zero.set('Max-Forwards', '0');
     expect(status(zero, forwarding)).toBe(483);
@@ -117,7 +204,15 @@ describe('validateRequest', () => {
   });
 
   it('ACK is never answered: only its syntax is judged', () => {
-    const ack = request('ACK', 'nobody:knows', [['Require', 'foo'], ['Content-Type', 'text/html']], 'x');
+    const ack = request(
+      'ACK',
+      'nobody:knows',
+      [
+        ['Require', 'foo'],
+        ['Content-Type', 'text/html'],
+      ],
+      'x',
+    );
     expect(validateRequest(ack)).toEqual({ ok: true });
     const broken = request('ACK', 'sip:b@example.com');
     broken.set('From', 'Bell, Alexander <sip:a@b>');
@@ -145,7 +240,10 @@ describe('checkRequestSyntax', () => {
   it('rejects a branch that is only the magic cookie (RFC 4475 §3.2.1) but not an RFC 2543 branch', () => {
     const cookieOnly = request('OPTIONS', 'sip:b@example.com');
     cookieOnly.set('Via', 'SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK');
-    expect(checkRequestSyntax(cookieOnly)).toMatchObject({ ok: false, reason: 'Missing transaction identifier' });
+    expect(checkRequestSyntax(cookieOnly)).toMatchObject({
+      ok: false,
+      reason: 'Missing transaction identifier',
+    });
     const old = request('OPTIONS', 'sip:b@example.com');
     old.set('Via', 'SIP/2.0/UDP 192.0.2.1;branch=390skdjuw');
     expect(checkRequestSyntax(old)).toEqual({ ok: true });
@@ -164,7 +262,9 @@ describe('validateResponse', () => {
 
   it('as UAC keeps a response with one Via and drops one with more (§8.1.3.3)', () => {
     expect(validateResponse(response('SIP/2.0/UDP a;branch=z9hG4bK1'), 'uac')).toEqual({ ok: true });
-    expect(validateResponse(response('SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2'), 'uac')).toMatchObject({
+    expect(
+      validateResponse(response('SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP b;branch=z9hG4bK2'), 'uac'),
+    ).toMatchObject({
       ok: false,
       action: 'discard',
     });
@@ -172,8 +272,14 @@ describe('validateResponse', () => {
 
   it('as proxy drops a response whose next hop is a broadcast address (RFC 4475 §3.3.10)', () => {
     const via = 'SIP/2.0/UDP a;branch=z9hG4bK1';
-    expect(validateResponse(response(via, 'SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK2'), 'proxy')).toEqual({ ok: true });
-    expect(validateResponse(response(via, 'SIP/2.0/UDP h;received=255.255.255.255;branch=z9hG4bK2'), 'proxy')).toMatchObject({ ok: false });
-    expect(validateResponse(response(via, 'SIP/2.0/UDP 0.0.0.0;branch=z9hG4bK2'), 'proxy')).toMatchObject({ ok: false });
+    expect(validateResponse(response(via, 'SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK2'), 'proxy')).toEqual({
+      ok: true,
+    });
+    expect(
+      validateResponse(response(via, 'SIP/2.0/UDP h;received=255.255.255.255;branch=z9hG4bK2'), 'proxy'),
+    ).toMatchObject({ ok: false });
+    expect(validateResponse(response(via, 'SIP/2.0/UDP 0.0.0.0;branch=z9hG4bK2'), 'proxy')).toMatchObject({
+      ok: false,
+    });
   });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseVia } from '../../engine/sip/header-values.js';
 import { SipMessage } from '../../engine/sip/message.js';
-import { DEFAULT_PARSE_LIMITS, findHeaderEnd, parseMessage, type ParseResult } from '../../engine/sip/parser.js';
+import {
+  DEFAULT_PARSE_LIMITS,
+  findHeaderEnd,
+  parseMessage,
+  type ParseResult,
+} from '../../engine/sip/parser.js';
 import { serializeMessage, serializeToString } from '../../engine/sip/serializer.js';
 import { messageDifference } from '../fuzz/fuzz-target.js';
 
@@ -52,13 +57,29 @@ const BASE = [
   'Call-ID: c1@example.com',
   'CSeq: 1 OPTIONS',
 ];
-const options = (...extra: string[]): Buffer => crlf('OPTIONS sip:b@example.com SIP/2.0', ...BASE, ...extra, '', '');
+const options = (...extra: string[]): Buffer =>
+  crlf('OPTIONS sip:b@example.com SIP/2.0', ...BASE, ...extra, '', '');
 
 describe('parseMessage: requests', () => {
   it('reads an INVITE with SDP: start line, headers in order, body in bytes', () => {
     const m = parsed(INVITE);
-    expect(m.startLine).toEqual({ kind: 'request', method: 'INVITE', uri: 'sip:+15551234567@gw.example.com;user=phone', version: 'SIP/2.0' });
-    expect(m.headers.map((h) => h.name)).toEqual(['Via', 'Max-Forwards', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Content-Type', 'Content-Length']);
+    expect(m.startLine).toEqual({
+      kind: 'request',
+      method: 'INVITE',
+      uri: 'sip:+15551234567@gw.example.com;user=phone',
+      version: 'SIP/2.0',
+    });
+    expect(m.headers.map((h) => h.name)).toEqual([
+      'Via',
+      'Max-Forwards',
+      'From',
+      'To',
+      'Call-ID',
+      'CSeq',
+      'Contact',
+      'Content-Type',
+      'Content-Length',
+    ]);
     expect(m.get('from')).toBe('"Alice" <sip:alice@example.com>;tag=1928301774');
     expect(m.get('CSEQ')).toBe('314159 INVITE');
     expect(m.body.toString('utf8')).toBe(SDP);
@@ -101,7 +122,7 @@ describe('parseMessage: requests', () => {
   it('unfolds continuation lines into one SP (RFC 3261 §7.3.1)', () => {
     const m = parsed(
       options(
-        'Subject: I know you\'re there,',
+        "Subject: I know you're there,",
         '   pick up the phone',
         '\t and talk to me!',
         'Contact:',
@@ -137,8 +158,14 @@ describe('parseMessage: requests', () => {
   });
 
   it('keeps header-name case, and the serializer writes it back byte for byte', () => {
-    const m = parsed(options('User-to-User: 56a390f3;encoding=hex', 'X-Custom-HEADER: v', 'p-asserted-identity: <sip:a@b>'));
-    expect(m.headers.slice(-3).map((h) => h.name)).toEqual(['User-to-User', 'X-Custom-HEADER', 'p-asserted-identity']);
+    const m = parsed(
+      options('User-to-User: 56a390f3;encoding=hex', 'X-Custom-HEADER: v', 'p-asserted-identity: <sip:a@b>'),
+    );
+    expect(m.headers.slice(-3).map((h) => h.name)).toEqual([
+      'User-to-User',
+      'X-Custom-HEADER',
+      'p-asserted-identity',
+    ]);
     const text = serializeToString(m);
     expect(text).toContain('\r\nUser-to-User: 56a390f3;encoding=hex\r\n');
     expect(text).toContain('\r\nX-Custom-HEADER: v\r\n');
@@ -149,7 +176,17 @@ describe('parseMessage: requests', () => {
     const body = 'Grüße, ☎ 日本\r\n';
     const bytes = Buffer.byteLength(body, 'utf8');
     expect(bytes).toBeGreaterThan(body.length);
-    const m = parsed(crlf('MESSAGE sip:b@example.com SIP/2.0', ...BASE.slice(0, 4), 'CSeq: 1 MESSAGE', 'Content-Type: text/plain;charset=utf-8', `Content-Length: ${bytes}`, '', body));
+    const m = parsed(
+      crlf(
+        'MESSAGE sip:b@example.com SIP/2.0',
+        ...BASE.slice(0, 4),
+        'CSeq: 1 MESSAGE',
+        'Content-Type: text/plain;charset=utf-8',
+        `Content-Length: ${bytes}`,
+        '',
+        body,
+      ),
+    );
     expect(m.body.toString('utf8')).toBe(body);
     const out = serializeMessage(m);
     const again = parsed(out);
@@ -189,9 +226,28 @@ describe('parseMessage: requests', () => {
   });
 
   it('takes the rest of a datagram as body without Content-Length, and cuts to it with one (§18.3)', () => {
-    const noLength = parsed(crlf('MESSAGE sip:b@example.com SIP/2.0', ...BASE.slice(0, 4), 'CSeq: 1 MESSAGE', 'Content-Type: text/plain', '', 'hello'));
+    const noLength = parsed(
+      crlf(
+        'MESSAGE sip:b@example.com SIP/2.0',
+        ...BASE.slice(0, 4),
+        'CSeq: 1 MESSAGE',
+        'Content-Type: text/plain',
+        '',
+        'hello',
+      ),
+    );
     expect(noLength.body.toString()).toBe('hello');
-    const cut = parsed(crlf('MESSAGE sip:b@example.com SIP/2.0', ...BASE.slice(0, 4), 'CSeq: 1 MESSAGE', 'Content-Type: text/plain', 'Content-Length: 3', '', 'hello'));
+    const cut = parsed(
+      crlf(
+        'MESSAGE sip:b@example.com SIP/2.0',
+        ...BASE.slice(0, 4),
+        'CSeq: 1 MESSAGE',
+        'Content-Type: text/plain',
+        'Content-Length: 3',
+        '',
+        'hello',
+      ),
+    );
     expect(cut.body.toString()).toBe('hel');
   });
 
@@ -214,34 +270,65 @@ describe('parseMessage: responses', () => {
     expect(m.startLine).toEqual({ kind: 'response', version: 'SIP/2.0', status, reason });
   });
 
-  it.each(['SIP/2.0 99 Odd', 'SIP/2.0 700 Too big', 'SIP/2.0 4294967301 wraps', 'SIP/2.0 20O OK', 'SIP/3.0 200 OK', 'SIP/2.0200 OK', 'SIP/2.0'])(
-    'drops %s without a request-shaped partial',
-    (line) => {
-      const r = failure(parseMessage(crlf(line, ...BASE.slice(0, 4), 'CSeq: 1 INVITE', '', '')));
-      expect(r.status).toBe(400);
-      expect(r.partial?.isRequest ?? false).toBe(false);
-    },
-  );
+  it.each([
+    'SIP/2.0 99 Odd',
+    'SIP/2.0 700 Too big',
+    'SIP/2.0 4294967301 wraps',
+    'SIP/2.0 20O OK',
+    'SIP/3.0 200 OK',
+    'SIP/2.0200 OK',
+    'SIP/2.0',
+  ])('drops %s without a request-shaped partial', (line) => {
+    const r = failure(parseMessage(crlf(line, ...BASE.slice(0, 4), 'CSeq: 1 INVITE', '', '')));
+    expect(r.status).toBe(400);
+    expect(r.partial?.isRequest ?? false).toBe(false);
+  });
 });
 
 describe('parseMessage: malformed input', () => {
   it.each([
-    ['missing Call-ID', crlf('OPTIONS sip:b@example.com SIP/2.0', ...BASE.filter((h) => !h.startsWith('Call-ID')), '', ''), 'Missing Call-ID header'],
+    [
+      'missing Call-ID',
+      crlf('OPTIONS sip:b@example.com SIP/2.0', ...BASE.filter((h) => !h.startsWith('Call-ID')), '', ''),
+      'Missing Call-ID header',
+    ],
     ['two CSeq', options('CSeq: 2 OPTIONS'), 'Multiple CSeq headers'],
     ['two Content-Length', options('Content-Length: 0', 'l: 0'), 'Multiple Content-Length headers'],
     ['negative Content-Length', options('Content-Length: -1'), 'Bad Content-Length'],
     ['Content-Length past the end', options('Content-Length: 10'), 'Content-Length larger than body'],
-    ['bad CSeq', crlf('OPTIONS sip:b@example.com SIP/2.0', ...BASE.slice(0, 4), 'CSeq: 4294967296 OPTIONS', '', ''), 'Malformed CSeq header'],
+    [
+      'bad CSeq',
+      crlf('OPTIONS sip:b@example.com SIP/2.0', ...BASE.slice(0, 4), 'CSeq: 4294967296 OPTIONS', '', ''),
+      'Malformed CSeq header',
+    ],
     ['bad Via', options('Via: SIP/2.0/UDP'), 'Malformed Via header'],
-    ['empty Via element', crlf('OPTIONS sip:b@example.com SIP/2.0', 'Via: SIP/2.0/UDP h;branch=z9hG4bK1,,', ...BASE.slice(1), '', ''), 'Malformed Via header'],
+    [
+      'empty Via element',
+      crlf(
+        'OPTIONS sip:b@example.com SIP/2.0',
+        'Via: SIP/2.0/UDP h;branch=z9hG4bK1,,',
+        ...BASE.slice(1),
+        '',
+        '',
+      ),
+      'Malformed Via header',
+    ],
     ['header without colon', options('NoColonHere'), 'Malformed header line'],
     ['form feed before colon', options('X-Evil\f: 1'), 'Malformed header line'],
     ['non-token header name', options('X Evil: 1'), 'Malformed header line'],
     ['bare CR inside a header', options('Subject: a\rVia: SIP/2.0/UDP evil'), 'Bare CR in header'],
-    ['continuation first', crlf('OPTIONS sip:b@example.com SIP/2.0', ' folded', ...BASE, '', ''), 'Continuation line without a header'],
+    [
+      'continuation first',
+      crlf('OPTIONS sip:b@example.com SIP/2.0', ' folded', ...BASE, '', ''),
+      'Continuation line without a header',
+    ],
     ['tab in request line', crlf('OPTIONS\tsip:b@example.com SIP/2.0', ...BASE, '', ''), 'Bad method'],
     ['two spaces', crlf('OPTIONS  sip:b@example.com SIP/2.0', ...BASE, '', ''), 'Bad request line'],
-    ['<> around Request-URI', crlf('OPTIONS <sip:b@example.com> SIP/2.0', ...BASE, '', ''), 'Bad Request-URI'],
+    [
+      '<> around Request-URI',
+      crlf('OPTIONS <sip:b@example.com> SIP/2.0', ...BASE, '', ''),
+      'Bad Request-URI',
+    ],
     ['no scheme', crlf('OPTIONS b@example.com SIP/2.0', ...BASE, '', ''), 'Bad Request-URI'],
     ['empty', Buffer.from('\r\n\r\n'), 'Empty message'],
   ])('%s → 400', (_what, buf, reason) => {
@@ -266,14 +353,28 @@ describe('parseMessage: malformed input', () => {
 describe('parseMessage: limits', () => {
   it('413 is not used: a body over the size limit is 513, the message as a whole (§21.5.14)', () => {
     const limits = { ...DEFAULT_PARSE_LIMITS, maxMessageBytes: 400 };
-    const r = failure(parseMessage(crlf('MESSAGE sip:b@example.com SIP/2.0', ...BASE.slice(0, 4), 'CSeq: 1 MESSAGE', 'Content-Type: text/plain', '', 'x'.repeat(500)), limits));
+    const r = failure(
+      parseMessage(
+        crlf(
+          'MESSAGE sip:b@example.com SIP/2.0',
+          ...BASE.slice(0, 4),
+          'CSeq: 1 MESSAGE',
+          'Content-Type: text/plain',
+          '',
+          'x'.repeat(500),
+        ),
+        limits,
+      ),
+    );
     expect(r.status).toBe(513);
     expect(r.partial?.isRequest).toBe(true);
     expect(r.partial?.get('via')).toBe(BASE[0]!.slice(5));
   });
 
   it('414 for a Request-URI over the limit, with a partial to answer from (§21.4.12)', () => {
-    const r = failure(parseMessage(crlf(`OPTIONS sip:${'a'.repeat(5000)}@example.com SIP/2.0`, ...BASE, '', '')));
+    const r = failure(
+      parseMessage(crlf(`OPTIONS sip:${'a'.repeat(5000)}@example.com SIP/2.0`, ...BASE, '', '')),
+    );
     expect(r.status).toBe(414);
     expect(r.partial?.get('cseq')).toBe('1 OPTIONS');
   });
@@ -310,7 +411,14 @@ describe('parseMessage: limits', () => {
       }
     }
     const folds = Array.from({ length: 20_000 }, () => ' a');
-    const unfolded = parseMessage(Buffer.from(options('Subject: x', ...folds).toString().replace(/\r\n/g, '\n')), limits);
+    const unfolded = parseMessage(
+      Buffer.from(
+        options('Subject: x', ...folds)
+          .toString()
+          .replace(/\r\n/g, '\n'),
+      ),
+      limits,
+    );
     expect(unfolded.ok && unfolded.message.get('subject')?.length).toBe(40_001);
   });
 });
@@ -347,6 +455,8 @@ describe('serializeMessage', () => {
       ['Subject', 'a\r\nVia: SIP/2.0/UDP evil;branch=z9hG4bK1'],
       ['Bad Name', 'x'],
     ]);
-    expect(serializeToString(m)).toBe('SIP/2.0 200 OK X-Injected: 1\r\nSubject: a Via: SIP/2.0/UDP evil;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n');
+    expect(serializeToString(m)).toBe(
+      'SIP/2.0 200 OK X-Injected: 1\r\nSubject: a Via: SIP/2.0/UDP evil;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n',
+    );
   });
 });

@@ -1,0 +1,180 @@
+/**
+ * The calls in progress: Baton call id → {@link CallSession}. Creates sessions for admitted
+ * INVITEs, keeps the active-calls gauge and the call counters, writes each call's record to the
+ * store at setup, answer and end, serves the control API ({@link CallsApi}) and tells graceful
+ * shutdown when the last call is gone ({@link CallRegistry.whenIdle}).
+ */
+import { randomUUID } from 'node:crypto';
+import type { CallsApi, CallSummary } from '../http/calls-api.js';
+import { callLogger, type Logger } from '../observability/logger.js';
+import type { CallResult, Metrics } from '../observability/metrics.js';
+import type { CallRecord, Store } from '../store/store-port.js';
+import { isValidConversationId } from './agent-invite.js';
+import { CallSession, type AgentTarget, type CallObserver } from './call-session.js';
+import type { EndCause, HangupRequester } from './call-state.js';
+import type { Clock, DialerPort, InboundInvite, PendingInvitePort } from './ports.js';
+
+export interface CallRegistryOptions {
+  dialer: DialerPort;
+  agent: AgentTarget;
+  clock: Clock;
+  /** Root logger; each call gets a child bound to its id and trunk. */
+  logger: Logger;
+  metrics: Pick<Metrics, 'callsTotal' | 'callsActive' | 'callSetupSeconds'>;
+  store: Pick<Store, 'putCall'>;
+  /** This instance's id in call records (several instances may share one store). */
+  instanceId: string;
+  /** Call ids; random UUIDs unless a test fixes them. */
+  newId?: () => string;
+}
+
+export interface NewCall {
+  invite: InboundInvite;
+  trunk: string | undefined;
+  caller: PendingInvitePort;
+  /** Frees the admission slot; called once when the call ends. */
+  release: () => void;
+}
+
+export class CallRegistry implements CallsApi {
+  private readonly calls = new Map<string, CallSession>();
+  /** Calls not yet settled: ended calls stay here until their last BYE or CANCEL is answered. */
+  private readonly unsettled = new Set<CallSession>();
+  private readonly releases = new Map<string, () => void>();
+  private readonly opts: CallRegistryOptions;
+  private readonly newId: () => string;
+  private idleWaiters: Array<() => void> = [];
+  private readonly observer: CallObserver;
+
+  constructor(opts: CallRegistryOptions) {
+    this.opts = opts;
+    this.newId = opts.newId ?? randomUUID;
+    this.observer = {
+      onAnswered: (call, setupMs) => {
+        opts.metrics.callSetupSeconds.observe(setupMs / 1000);
+        this.record(call, {});
+      },
+      onEnded: (call, result, cause) => this.ended(call, result, cause),
+    };
+  }
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  /** Create the session for an admitted INVITE and dial the agent. */
+  startCall(call: NewCall): CallSession {
+    const id = this.newId();
+    const conversationId =
+      call.invite.conversationId !== undefined && isValidConversationId(call.invite.conversationId)
+        ? call.invite.conversationId
+        : this.newId();
+    const session = new CallSession({
+      id,
+      conversationId,
+      trunk: call.trunk,
+      invite: call.invite,
+      caller: call.caller,
+      dialer: this.opts.dialer,
+      agent: this.opts.agent,
+      clock: this.opts.clock,
+      startedAt: new Date(),
+      logger: callLogger(this.opts.logger, { callId: id, trunk: call.trunk }),
+      observer: this.observer,
+    });
+    this.calls.set(id, session);
+    this.unsettled.add(session);
+    this.releases.set(id, call.release);
+    this.opts.metrics.callsActive.inc();
+    this.record(session, {});
+    void session.settled().then(() => this.settled(session));
+    session.start();
+    return session;
+  }
+
+  list(): readonly CallSummary[] {
+    return [...this.calls.values()].map(summarize);
+  }
+
+  get(id: string): CallSummary | undefined {
+    const call = this.calls.get(id);
+    return call === undefined ? undefined : summarize(call);
+  }
+
+  async hangup(id: string): Promise<boolean> {
+    const call = this.calls.get(id);
+    if (call === undefined) return false;
+    await call.hangup('operator');
+    return true;
+  }
+
+  /** End every call (shutdown after the drain timeout); resolves when all legs are released. */
+  async hangupAll(by: HangupRequester): Promise<void> {
+    await Promise.all([...this.calls.values()].map((c) => c.hangup(by)));
+  }
+
+  /**
+   * Resolves when no call is in progress and every ended call's last BYE or CANCEL has been
+   * answered (at once if so already): the point where the SIP connection may close.
+   */
+  whenIdle(): Promise<void> {
+    if (this.unsettled.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private ended(call: CallSession, result: CallResult, cause: EndCause): void {
+    if (!this.calls.delete(call.id)) return;
+    this.releases.get(call.id)?.();
+    this.releases.delete(call.id);
+    this.opts.metrics.callsActive.dec();
+    this.opts.metrics.callsTotal.inc({ trunk: call.trunk ?? 'unknown', result });
+    this.record(call, { ended: { result, cause, at: new Date() } });
+  }
+
+  private settled(call: CallSession): void {
+    this.unsettled.delete(call);
+    if (this.unsettled.size > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private record(call: CallSession, extra: { ended?: { result: CallResult; cause: EndCause; at: Date } }): void {
+    const { invite } = call;
+    const base = {
+      id: call.id,
+      conversationId: call.conversationId,
+      trunk: call.trunk ?? null,
+      caller: { uri: invite.from.uri, user: invite.from.user || undefined },
+      callee: { uri: invite.to.uri, user: invite.to.user || undefined },
+      source: formatSource(invite.source.address, invite.source.port),
+      instanceId: this.opts.instanceId,
+      startedAt: call.startedAt,
+      answeredAt: call.answeredAt,
+    };
+    const record: CallRecord =
+      extra.ended !== undefined
+        ? { ...base, state: 'ended', result: extra.ended.result, endedAt: extra.ended.at, endReason: extra.ended.cause }
+        : { ...base, state: call.answeredAt !== undefined ? 'answered' : 'setup' };
+    // The store never holds up SIP: a failed write is logged and the call goes on.
+    this.opts.store.putCall(record).catch((err: unknown) => {
+      this.opts.logger.warn({ err, callId: call.id }, 'call record not stored');
+    });
+  }
+}
+
+function summarize(call: CallSession): CallSummary {
+  return {
+    id: call.id,
+    trunk: call.trunk ?? null,
+    state: call.state.name,
+    from: call.invite.from.uri,
+    to: call.invite.requestUri,
+    startedAt: call.startedAt.toISOString(),
+    ...(call.answeredAt !== undefined ? { answeredAt: call.answeredAt.toISOString() } : {}),
+  };
+}
+
+function formatSource(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}

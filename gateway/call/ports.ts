@@ -1,0 +1,151 @@
+/**
+ * The interfaces the call layer needs from the outside world. `gateway/sip/` implements the SIP
+ * ones over drachtio-srf; tests implement them with fakes. Nothing here names a vendor type:
+ * the call layer talks about the caller, agent and (later) human legs, never about uas/uac.
+ */
+
+/** Scheduling through an injected clock, so call timers run under fake time in tests. */
+export interface Clock {
+  setTimer(fn: () => void, ms: number): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+  /** Milliseconds on a monotonic-enough scale (only differences are used). */
+  now(): number;
+}
+
+export interface TimerHandle {
+  readonly __callTimer: unique symbol;
+}
+
+/** A party of a SIP message as the call layer sees it (From / To). */
+export interface SipParty {
+  /** The URI without the angle brackets, e.g. `sip:+4930123@carrier.example`. */
+  readonly uri: string;
+  /** User part of the URI ('' when it has none). */
+  readonly user: string;
+  /** Display name without quotes, when one was given. */
+  readonly displayName?: string;
+}
+
+/** The caller's INVITE, reduced to what the call layer reads. */
+export interface InboundInvite {
+  /** The SIP Call-ID of the caller's leg (not Baton's call id). */
+  readonly sipCallId: string;
+  readonly requestUri: string;
+  readonly from: SipParty;
+  readonly to: SipParty;
+  /** The SDP offer, or undefined for a late-offer INVITE. */
+  readonly sdp: string | undefined;
+  readonly source: { readonly address: string; readonly port: number; readonly protocol: string };
+  /** A conversation id carried in from an earlier hop (IVR hand-back), already validated. */
+  readonly conversationId?: string;
+}
+
+/** A final SIP answer: status and an optional reason phrase (standard phrase when absent). */
+export interface SipAnswer {
+  readonly status: number;
+  readonly reason?: string;
+}
+
+/**
+ * The caller's INVITE transaction while it is not yet answered. Exactly one of `answer` or
+ * `reject` is called; provisionals may come before.
+ */
+export interface PendingInvitePort {
+  /** Relay a provisional response (RFC 3261 §21.1), with the early-media SDP when there is one. */
+  sendProvisional(status: number, reason: string | undefined, sdp: string | undefined): void;
+  /**
+   * Send 200 with `sdp` and open the caller's dialog.
+   * @throws when the caller cancelled first or the answer could not be sent
+   */
+  answer(sdp: string, headers: Readonly<Record<string, string>>): Promise<DialogPort>;
+  reject(answer: SipAnswer, headers: Readonly<Record<string, string>>): void;
+  /** Called once if the caller sends CANCEL before the answer (RFC 3261 §9.2). */
+  onCancel(handler: () => void): void;
+}
+
+/** What the call layer asks for when it dials a leg. */
+export interface DialRequest {
+  readonly uri: string;
+  /** From / To header values (name-addr, without tags); the SIP layer adds the From tag. */
+  readonly from: string;
+  readonly to: string;
+  /** Extra headers, names as they must appear on the wire. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly sdp: string | undefined;
+}
+
+/** Why an outgoing INVITE did not produce a dialog. */
+export type DialFailure =
+  /** The far end answered with a final non-2xx status. */
+  | { readonly kind: 'rejected'; readonly status: number; readonly reason: string }
+  /** Nothing usable came back: transport error, timeout (408 from the stack), no Contact. */
+  | { readonly kind: 'unreachable'; readonly detail: string };
+
+export interface DialEvents {
+  onProvisional(status: number, reason: string, sdp: string | undefined): void;
+  onAnswered(dialog: DialogPort): void;
+  onFailed(failure: DialFailure): void;
+}
+
+/** An outgoing INVITE in progress. */
+export interface OutgoingInvitePort {
+  /** Send CANCEL (RFC 3261 §9.1); a no-op once a final response has arrived. */
+  cancel(): void;
+}
+
+export interface DialerPort {
+  dial(request: DialRequest, events: DialEvents): OutgoingInvitePort;
+}
+
+/** The answer to an in-dialog request the call layer was handed. */
+export interface RequestReply {
+  accept(sdp: string | undefined): void;
+  reject(answer: SipAnswer): void;
+}
+
+/** Why a dialog ended from the far side. */
+export interface DialogEnd {
+  /** The BYE's Reason text, or the stack's reason for a BYE it generated itself. */
+  readonly reason: string;
+  /** `X-…` headers of the BYE, for agents that say why they hung up (X-Transfer-* later). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** In-dialog events of an established leg. */
+export interface DialogHandlers {
+  /** The far end sent BYE (or the stack ended the dialog). */
+  onEnded(end: DialogEnd): void;
+  /** A re-INVITE (RFC 3261 §14.2) with its SDP offer; answer through `reply`. */
+  onReinvite(sdp: string | undefined, reply: RequestReply): void;
+  /** An in-dialog REFER (RFC 3515); the transfer logic of a later release answers it. */
+  onRefer(referTo: string, reply: RequestReply): void;
+}
+
+/** An established dialog (one leg of a call). */
+export interface DialogPort {
+  readonly sipCallId: string;
+  /** The far end's current SDP. */
+  readonly remoteSdp: string | undefined;
+  setHandlers(handlers: DialogHandlers): void;
+  /**
+   * Send a re-INVITE with `sdp` and return the far end's answer.
+   * @throws DialogRequestError carrying the status when the far end refuses
+   */
+  reinvite(sdp: string | undefined): Promise<string | undefined>;
+  /** Send BYE; resolves when it is answered or fails. A no-op on an ended dialog. */
+  hangup(): Promise<void>;
+}
+
+/** A non-2xx answer to an in-dialog request Baton sent; the status travels with it. */
+export class DialogRequestError extends Error {
+  readonly status: number;
+  readonly reason: string;
+
+  constructor(method: string, status: number, reason: string) {
+    super(`${method} answered ${status} ${reason}`);
+    this.name = 'DialogRequestError';
+    this.status = status;
+    this.reason = reason;
+  }
+}
+

@@ -1,0 +1,27 @@
+/**
+ * Corrections to drachtio-srf 5.0.29's shipped typings for the calls Baton makes, checked
+ * against the library's source (`lib/srf.js`, `lib/dialog.js`, `lib/drachtio-agent.js`). The
+ * adapters view an `Srf` through these instead of casting at each call site.
+ */
+import type Srf from 'drachtio-srf';
+
+export interface UacCallbacks {
+  /** Called once the INVITE is sent (`err` set when it could not be). */
+  cbRequest?: (err: unknown, req: Srf.SrfRequest) => void;
+  cbProvisional?: (res: Srf.SrfResponse) => void;
+}
+
+export interface SrfCalls {
+  createUAC(
+    uri: string,
+    opts: Srf.CreateUACOptions,
+    callbacks: UacCallbacks,
+    callback: (err: unknown, dialog: Srf.Dialog) => void,
+  ): unknown;
+  /** Events the typings leave out: 'close' and 'reconnecting' come from the control connection. */
+  on(event: 'close' | 'reconnecting', listener: () => void): unknown;
+}
+
+export function srfCalls(srf: Srf): SrfCalls {
+  return srf as unknown as SrfCalls;
+}

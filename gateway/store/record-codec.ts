@@ -27,7 +27,9 @@ const MAX_EPOCH_MS = 8.64e15;
 const epochMs = z.number().int().min(0).max(MAX_EPOCH_MS);
 const sipStatus = z.number().int().min(100).max(699);
 
-const callResult = z.custom<CallResult>((v) => typeof v === 'string' && CALL_RESULTS.includes(v as CallResult));
+const callResult = z.custom<CallResult>(
+  (v) => typeof v === 'string' && CALL_RESULTS.includes(v as CallResult),
+);
 
 /** `vars`: an object of strings. Checked by hand because zod drops a `__proto__` key, and vars are data. */
 const stringRecord = z.custom<Record<string, string>>(
@@ -35,7 +37,7 @@ const stringRecord = z.custom<Record<string, string>>(
     typeof v === 'object' &&
     v !== null &&
     !Array.isArray(v) &&
-    Object.values(v as object).every((x) => typeof x === 'string'),
+    Object.values(v).every((x) => typeof x === 'string'),
   'must be an object of strings',
 );
 
@@ -220,7 +222,8 @@ function endedRule(w: CallWire): string | undefined {
 /** An ended transfer session has an outcome and an end time; an active one has neither. */
 function endedOutcomeRule(w: TransferWire): string | undefined {
   const ended = w.state === 'ended';
-  if (ended !== (w.outcome !== null)) return ended ? 'ended without an outcome' : 'outcome set before the end';
+  if (ended !== (w.outcome !== null))
+    return ended ? 'ended without an outcome' : 'outcome set before the end';
   if (ended !== (w.endedAt !== null)) return ended ? 'ended without endedAt' : 'endedAt set before the end';
   return undefined;
 }

@@ -34,9 +34,19 @@ import {
 declare module 'ioredis' {
   // ioredis's documented way to type commands added with defineCommand.
   interface RedisCommander<Context> {
-    batonPutRecord(recordKey: string, id: string, json: string, ...indexScorePairs: string[]): Result<number, Context>;
+    batonPutRecord(
+      recordKey: string,
+      id: string,
+      json: string,
+      ...indexScorePairs: string[]
+    ): Result<number, Context>;
     batonListRecords(indexCount: number, ...keysThenArgs: string[]): Result<string[], Context>;
-    batonPurgeEnded(endedIndex: string, cutoffMs: string, recordPrefix: string, batch: string): Result<number, Context>;
+    batonPurgeEnded(
+      endedIndex: string,
+      cutoffMs: string,
+      recordPrefix: string,
+      batch: string,
+    ): Result<number, Context>;
   }
 }
 
@@ -204,7 +214,12 @@ export class RedisStore implements Store {
         [k.callsOfInstance(wire.instanceId), wire.startedAt],
       ];
       if (wire.endedAt !== null) indexes.push([k.endedCalls, wire.endedAt]);
-      await redis.batonPutRecord(k.callPrefix + wire.id, wire.id, JSON.stringify(wire), ...indexes.flat().map(String));
+      await redis.batonPutRecord(
+        k.callPrefix + wire.id,
+        wire.id,
+        JSON.stringify(wire),
+        ...indexes.flat().map(String),
+      );
     });
   }
 
@@ -278,7 +293,8 @@ export class RedisStore implements Store {
   purgeEnded(olderThan: Date): Promise<PurgeResult> {
     return this.#run('purge ended records', async (redis) => {
       const cutoff = olderThan.getTime();
-      if (Number.isNaN(cutoff)) throw new StoreError('store-invalid-argument', 'purgeEnded needs a valid Date');
+      if (Number.isNaN(cutoff))
+        throw new StoreError('store-invalid-argument', 'purgeEnded needs a valid Date');
       const k = this.#keys;
       return {
         calls: await purgeIndex(redis, k.endedCalls, k.callPrefix, cutoff),
@@ -287,7 +303,12 @@ export class RedisStore implements Store {
     });
   }
 
-  async #list(redis: Redis, indexes: string[], recordPrefix: string, limit: number | undefined): Promise<string[]> {
+  async #list(
+    redis: Redis,
+    indexes: string[],
+    recordPrefix: string,
+    limit: number | undefined,
+  ): Promise<string[]> {
     if (limit === 0) return [];
     return redis.batonListRecords(indexes.length, ...indexes, recordPrefix, String(limit ?? -1));
   }
@@ -307,7 +328,10 @@ export class RedisStore implements Store {
 /** connect(), bounded: a server that accepts but never answers would otherwise hold open() forever. */
 function connectWithin(redis: Redis, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const connectTimer = setTimeout(() => reject(new Error(`no ready connection after ${timeoutMs} ms`)), timeoutMs);
+    const connectTimer = setTimeout(
+      () => reject(new Error(`no ready connection after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     redis.connect().then(
       () => {
         clearTimeout(connectTimer);
@@ -321,10 +345,20 @@ function connectWithin(redis: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
-async function purgeIndex(redis: Redis, endedIndex: string, recordPrefix: string, cutoff: number): Promise<number> {
+async function purgeIndex(
+  redis: Redis,
+  endedIndex: string,
+  recordPrefix: string,
+  cutoff: number,
+): Promise<number> {
   let total = 0;
   for (;;) {
-    const deleted = await redis.batonPurgeEnded(endedIndex, String(cutoff), recordPrefix, String(PURGE_BATCH));
+    const deleted = await redis.batonPurgeEnded(
+      endedIndex,
+      String(cutoff),
+      recordPrefix,
+      String(PURGE_BATCH),
+    );
     total += deleted;
     if (deleted < PURGE_BATCH) return total;
   }
@@ -339,7 +373,8 @@ function toStoreError(err: unknown, what: string): StoreError {
   if (err instanceof StoreError) return err;
   if (err instanceof (ReplyError as ErrorConstructor)) {
     const kind = err.message.split(' ', 1)[0] ?? '';
-    if (kind === 'WRONGTYPE') return new StoreError('store-corrupt', `${what}: ${err.message}`, { cause: err });
+    if (kind === 'WRONGTYPE')
+      return new StoreError('store-corrupt', `${what}: ${err.message}`, { cause: err });
     const code = UNAVAILABLE_REPLIES.has(kind) ? 'store-unavailable' : 'store-failed';
     return new StoreError(code, `${what}: ${err.message}`, { cause: err });
   }

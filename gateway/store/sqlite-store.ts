@@ -180,7 +180,8 @@ export class SqliteStore implements Store {
   purgeEnded(olderThan: Date): Promise<PurgeResult> {
     return settle('purge ended records', () => {
       const cutoff = olderThan.getTime();
-      if (Number.isNaN(cutoff)) throw new StoreError('store-invalid-argument', 'purgeEnded needs a valid Date');
+      if (Number.isNaN(cutoff))
+        throw new StoreError('store-invalid-argument', 'purgeEnded needs a valid Date');
       const open = this.#database();
       const purge = open.db.transaction(() => ({
         calls: open.purgeCalls.run(cutoff).changes,
@@ -221,7 +222,9 @@ export class SqliteStore implements Store {
 function migrate(db: Database.Database): void {
   db.transaction(() => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT');
-    const row = db.prepare<[], { version: number | null }>('SELECT max(version) AS version FROM schema_version').get();
+    const row = db
+      .prepare<[], { version: number | null }>('SELECT max(version) AS version FROM schema_version')
+      .get();
     const current = row?.version ?? 0;
     if (current > SCHEMA_VERSION) {
       throw new StoreError(
@@ -246,7 +249,9 @@ function prepare(db: Database.Database): OpenDatabase {
     putTransfer: db.prepare<[Record<string, unknown>]>(upsertSql('transfer_sessions', TRANSFER_COLUMNS)),
     getTransfer: db.prepare<[string]>(transferSelect),
     purgeCalls: db.prepare<[number]>("DELETE FROM calls WHERE state = 'ended' AND ended_at < ?"),
-    purgeTransfers: db.prepare<[number]>("DELETE FROM transfer_sessions WHERE state = 'ended' AND ended_at < ?"),
+    purgeTransfers: db.prepare<[number]>(
+      "DELETE FROM transfer_sessions WHERE state = 'ended' AND ended_at < ?",
+    ),
     lists: new Map(),
   };
 }

@@ -46,11 +46,17 @@ describe('SqliteStore', () => {
         expect(peek.pragma('journal_mode', { simple: true })).toBe('wal');
         expect(peek.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }]);
         const indexes = peek
-          .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+          .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+          )
           .all()
           .map((row) => (row as { name: string }).name);
         expect(indexes).toEqual(
-          expect.arrayContaining(['calls_by_state', 'transfer_sessions_by_call', 'transfer_sessions_by_state']),
+          expect.arrayContaining([
+            'calls_by_state',
+            'transfer_sessions_by_call',
+            'transfer_sessions_by_state',
+          ]),
         );
       } finally {
         peek.close();
@@ -86,7 +92,9 @@ describe('SqliteStore', () => {
   it('fails with store-schema-unsupported on a database from a newer Baton', async () => {
     const path = join(dir, 'baton.db');
     const newer = new Database(path);
-    newer.exec('CREATE TABLE schema_version (version INTEGER NOT NULL) STRICT; INSERT INTO schema_version VALUES (99);');
+    newer.exec(
+      'CREATE TABLE schema_version (version INTEGER NOT NULL) STRICT; INSERT INTO schema_version VALUES (99);',
+    );
     newer.close();
     const store = new SqliteStore({ path });
     await expect(store.open()).rejects.toMatchObject({ code: 'store-schema-unsupported', retryable: false });

@@ -176,7 +176,11 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
     });
 
     it('round-trips a minimal call record without inventing absent fields', async () => {
-      const record: CallRecord = { ...activeCall(8, { state: 'setup' }), trunk: null, caller: { uri: 'sip:anonymous@anonymous.invalid' } };
+      const record: CallRecord = {
+        ...activeCall(8, { state: 'setup' }),
+        trunk: null,
+        caller: { uri: 'sip:anonymous@anonymous.invalid' },
+      };
       await store.putCall(record);
       const got = await store.getCall(record.id);
       expect(got).toStrictEqual(record);
@@ -191,12 +195,13 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
 
     it('replaces a call on put and moves it between the state lists', async () => {
       const setup = activeCall(1, { state: 'setup' });
-      for (const record of [
+      const steps: CallRecord[] = [
         setup,
         { ...setup, state: 'ringing' },
         { ...setup, state: 'answered', answeredAt: at(3 * SECOND) },
         endedCall(1, at(90 * SECOND), { startedAt: setup.startedAt }),
-      ]) {
+      ];
+      for (const record of steps) {
         await store.putCall(record);
         expect(await store.getCall(setup.id)).toStrictEqual(record);
         for (const state of ['setup', 'ringing', 'answered', 'ended'] as const) {
@@ -211,11 +216,15 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
 
     it('lists calls newest first, by state, by instance, both, and up to a limit', async () => {
       await store.putCall(activeCall(1, { startedAt: at(10 * SECOND), instanceId: 'baton-1' }));
-      await store.putCall(activeCall(2, { startedAt: at(30 * SECOND), instanceId: 'baton-2', state: 'ringing' }));
+      await store.putCall(
+        activeCall(2, { startedAt: at(30 * SECOND), instanceId: 'baton-2', state: 'ringing' }),
+      );
       await store.putCall(activeCall(3, { startedAt: at(20 * SECOND), instanceId: 'baton-1' }));
       // Same start as call 3: ties go by id, highest first.
       await store.putCall(activeCall(4, { startedAt: at(20 * SECOND), instanceId: 'baton-2' }));
-      await store.putCall(endedCall(5, at(40 * SECOND), { startedAt: at(5 * SECOND), instanceId: 'baton-1' }));
+      await store.putCall(
+        endedCall(5, at(40 * SECOND), { startedAt: at(5 * SECOND), instanceId: 'baton-1' }),
+      );
 
       const ids = async (filter?: Parameters<Store['listCalls']>[0]): Promise<string[]> =>
         (await store.listCalls(filter)).map((c) => c.id);
@@ -238,7 +247,10 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
     });
 
     it('rejects a record it could not read back with store-invalid-argument, storing nothing', async () => {
-      await expectStoreError(store.putCall(activeCall(1, { startedAt: new Date(Number.NaN) })), 'store-invalid-argument');
+      await expectStoreError(
+        store.putCall(activeCall(1, { startedAt: new Date(Number.NaN) })),
+        'store-invalid-argument',
+      );
       const endedWithoutResult = { ...activeCall(2), state: 'ended' } as unknown as CallRecord;
       await expectStoreError(store.putCall(endedWithoutResult), 'store-invalid-argument');
       const badVars = { ...activeSession(3), vars: { n: 42 } } as unknown as TransferSessionRecord;
@@ -307,9 +319,15 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
       const callA = uuid(1);
       const callB = uuid(2);
       await store.putTransferSession(activeSession(1, { callId: callA, createdAt: at(10 * SECOND) }));
-      await store.putTransferSession(activeSession(2, { callId: callB, createdAt: at(20 * SECOND), state: 'queued' }));
-      await store.putTransferSession(endedSession(3, at(40 * SECOND), { callId: callA, createdAt: at(30 * SECOND) }));
-      await store.putTransferSession(activeSession(4, { callId: callA, createdAt: at(30 * SECOND), state: 'active' }));
+      await store.putTransferSession(
+        activeSession(2, { callId: callB, createdAt: at(20 * SECOND), state: 'queued' }),
+      );
+      await store.putTransferSession(
+        endedSession(3, at(40 * SECOND), { callId: callA, createdAt: at(30 * SECOND) }),
+      );
+      await store.putTransferSession(
+        activeSession(4, { callId: callA, createdAt: at(30 * SECOND), state: 'active' }),
+      );
 
       const ids = async (filter?: Parameters<Store['listTransferSessions']>[0]): Promise<string[]> =>
         (await store.listTransferSessions(filter)).map((s) => s.id);
@@ -364,7 +382,9 @@ export function storeContract(name: string, makeFixture: () => Promise<StoreFixt
       await reopened.open();
       expect(await reopened.getCall(call.id)).toStrictEqual(call);
       expect(await reopened.getTransferSession(session.id)).toStrictEqual(session);
-      expect((await reopened.listTransferSessions({ state: 'queued' })).map((s) => s.id)).toEqual([session.id]);
+      expect((await reopened.listTransferSessions({ state: 'queued' })).map((s) => s.id)).toEqual([
+        session.id,
+      ]);
     });
 
     it('lets two stores over the same data see each other’s writes', async () => {

@@ -100,12 +100,18 @@ function waitReady(child: ChildProcess, port: number, output: () => string): Pro
     const onError = (err: NodeJS.ErrnoException): void => {
       finish(
         err.code === 'ENOENT'
-          ? new Error(`${REDIS_SERVER} is not installed: run \`npm run setup:system\` (installs Debian redis-server)`)
+          ? new Error(
+              `${REDIS_SERVER} is not installed: run \`npm run setup:system\` (installs Debian redis-server)`,
+            )
           : new Error(`cannot start ${REDIS_SERVER}: ${err.message}`),
       );
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
-      finish(new Error(`${REDIS_SERVER} exited (code ${code}, signal ${signal}) before it was ready:\n${output()}`));
+      finish(
+        new Error(
+          `${REDIS_SERVER} exited (code ${code}, signal ${signal}) before it was ready:\n${output()}`,
+        ),
+      );
     };
     const deadline = setTimeout(() => {
       finish(new Error(`${REDIS_SERVER} did not answer PING within ${READY_TIMEOUT_MS} ms:\n${output()}`));

@@ -10,11 +10,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allocPort, releasePort } from './ports.js';
+import { waitUntilBound } from './process-sockets.js';
 import { parseSippRtt, parseSippStats, type SippRttSample, type SippStats } from './sipp-stats.js';
 
 export { parseSippRtt, parseSippStats, type SippRttSample, type SippStats } from './sipp-stats.js';
@@ -46,7 +47,6 @@ const KILL_GRACE_MS = 3_000;
 const STOP_GRACE_MS = 2_000;
 /** How long startSippServer waits for the listening socket to appear. */
 const READY_TIMEOUT_MS = 5_000;
-const READY_POLL_MS = 10;
 /** Tail of stdout kept: SIPp redraws its statistics screen on stdout every second. */
 const STDOUT_KEEP_CHARS = 64 * 1024;
 /** Exit code SIPp uses when it cannot bind its socket (-2). */
@@ -175,7 +175,7 @@ export async function startSippServer(options: SippRunOptions): Promise<SippServ
     let outcome: 'ready' | SippResult;
     try {
       outcome = await Promise.race([
-        waitUntilBound(pid, run.localPort, run.transport).then(() => 'ready' as const),
+        waitUntilBound(pid, run.localPort, run.transport, READY_TIMEOUT_MS).then(() => 'ready' as const),
         running.result,
       ]);
     } catch (err) {
@@ -415,61 +415,6 @@ async function stopChild(running: RunningSipp): Promise<SippResult> {
     return result;
   }
   return running.result;
-}
-
-/** Resolve once `pid` owns a socket bound to `port` (TCP: in LISTEN state). */
-async function waitUntilBound(
-  pid: number | undefined,
-  port: number,
-  transport: SippTransport,
-): Promise<void> {
-  if (pid === undefined) return new Promise<void>(() => undefined);
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (await ownsBoundSocket(pid, port, transport)) return;
-    await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
-  }
-  throw new Error(`SIPp (pid ${pid}) did not bind ${transport} port ${port} within ${READY_TIMEOUT_MS} ms`);
-}
-
-async function ownsBoundSocket(pid: number, port: number, transport: SippTransport): Promise<boolean> {
-  const inodes = await socketInodes(pid);
-  if (inodes.size === 0) return false;
-  const tables =
-    transport === 'udp' ? ['/proc/net/udp', '/proc/net/udp6'] : ['/proc/net/tcp', '/proc/net/tcp6'];
-  for (const table of tables) {
-    for (const line of (await readOptional(table)).split('\n').slice(1)) {
-      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
-      const cols = line.trim().split(/\s+/);
-      const local = cols[1];
-      const state = cols[3];
-      const inode = cols[9];
-      if (local === undefined || inode === undefined) continue;
-      if (Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16) !== port) continue;
-      if (transport === 'tcp' && state !== '0A') continue; // 0A = TCP_LISTEN
-      if (inodes.has(inode)) return true;
-    }
-  }
-  return false;
-}
-
-async function socketInodes(pid: number): Promise<Set<string>> {
-  const inodes = new Set<string>();
-  let fds: string[];
-  try {
-    fds = await readdir(`/proc/${pid}/fd`);
-  } catch {
-    return inodes;
-  }
-  for (const fd of fds) {
-    try {
-      const match = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${pid}/fd/${fd}`));
-      if (match?.[1] !== undefined) inodes.add(match[1]);
-    } catch {
-      // The descriptor closed while we looked.
-    }
-  }
-  return inodes;
 }
 
 function formatAddress(host: string, port: number): string {

@@ -60,12 +60,17 @@ describe('TrunkMatcher', () => {
     expect(matcher.match(source)).toBeUndefined();
   });
 
-  it.each(['', 'localhost', 'carrier.example.net', '203.0.113.77:5060', '203.0.113.077', '1.2.3', 'not an ip'])(
-    '%j is not an address, so no trunk',
-    (source) => {
-      expect(matcher.match(source)).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    'localhost',
+    'carrier.example.net',
+    '203.0.113.77:5060',
+    '203.0.113.077',
+    '1.2.3',
+    'not an ip',
+  ])('%j is not an address, so no trunk', (source) => {
+    expect(matcher.match(source)).toBeUndefined();
+  });
 
   it('returns the configured trunk object itself', () => {
     expect(matcher.match('203.0.113.77')).toBe(CONFIG[2]);
@@ -86,7 +91,9 @@ describe('TrunkMatcher', () => {
 
   it('matches nothing when no trunk is configured, or a trunk has no addresses', () => {
     expect(new TrunkMatcher([]).match('203.0.113.77')).toBeUndefined();
-    expect(new TrunkMatcher(trunks([{ name: 'outbound-only', addresses: [] }])).match('203.0.113.77')).toBeUndefined();
+    expect(
+      new TrunkMatcher(trunks([{ name: 'outbound-only', addresses: [] }])).match('203.0.113.77'),
+    ).toBeUndefined();
   });
 
   it('refuses a block owned by two trunks, and an unparseable block (what the schema refuses)', () => {
@@ -103,9 +110,9 @@ describe('TrunkMatcher', () => {
     expect(() => new TrunkMatcher(mapped)).toThrow(/both trunk a and trunk b/);
     expect(() => new TrunkMatcher([{ name: 'x', addresses: ['203.0.113.7/24'] }])).toThrow(/host bits/);
     // The same block listed twice in one trunk is harmless.
-    expect(new TrunkMatcher([{ name: 'a', addresses: ['192.0.2.1', '192.0.2.1/32'] }]).match('192.0.2.1')?.name).toBe(
-      'a',
-    );
+    expect(
+      new TrunkMatcher([{ name: 'a', addresses: ['192.0.2.1', '192.0.2.1/32'] }]).match('192.0.2.1')?.name,
+    ).toBe('a');
   });
 
   it('agrees with the reference linear longest-prefix match on 20,000 addresses around the blocks', () => {
@@ -131,7 +138,9 @@ describe('TrunkMatcher', () => {
     }
     while (samples.length < 20_000) {
       const v4 = random() < 0.5;
-      const value = v4 ? 0xc0a80000n ^ BigInt(Math.floor(random() * 0x10000)) : (0x20010db8n << 96n) ^ randomBits(random, 64);
+      const value = v4
+        ? 0xc0a80000n ^ BigInt(Math.floor(random() * 0x10000))
+        : (0x20010db8n << 96n) ^ randomBits(random, 64);
       samples.push(formatIpAddress({ family: v4 ? 4 : 6, value }));
     }
     for (const s of samples) expect(m.match(s), s).toBe(matchLongestPrefix(entries, s));
@@ -154,12 +163,17 @@ describe('source address normalisation', () => {
     expect(normalizeSourceAddress(raw)).toBe(canonical);
   });
 
-  it.each(['', 'localhost', '[203.0.113.7]x', '203.0.113.7:5060', '[2001:db8::1]:5060', '203.0.113.7%eth0', '::ffff:999.0.0.1'])(
-    '%j is not a source address',
-    (raw) => {
-      expect(normalizeSourceAddress(raw)).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    'localhost',
+    '[203.0.113.7]x',
+    '203.0.113.7:5060',
+    '[2001:db8::1]:5060',
+    '203.0.113.7%eth0',
+    '::ffff:999.0.0.1',
+  ])('%j is not a source address', (raw) => {
+    expect(normalizeSourceAddress(raw)).toBeUndefined();
+  });
 
   it('reads drachtio-srf’s req.source_address, whatever its type', () => {
     expect(sourceAddressOf({ source_address: '[2001:db8::1]' })).toBe('2001:db8::1');

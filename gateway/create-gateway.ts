@@ -1,0 +1,156 @@
+/**
+ * Composition root of the gateway: the only place the concrete adapters are built and wired.
+ * drachtio-srf connection → SIP adapters (dialer, INVITE handler) → call registry → HTTP
+ * server; the store is opened by the caller (it outlives a gateway restart in tests) and
+ * passed in. `start()` connects and listens; `shutdown()` drains and stops.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Config } from '../config/schema.js';
+import { CallRegistry } from './call/call-registry.js';
+import type { Clock, TimerHandle } from './call/ports.js';
+import { compileHeaderTemplates } from './call/template.js';
+import { createHttpServer, type HttpServer } from './http/http-server.js';
+import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
+import { AdmissionControl } from './security/admission-control.js';
+import { DigestAuthenticator } from './security/digest-auth.js';
+import { TrunkMatcher } from './security/trunk-matcher.js';
+import { handleInboundInvites } from './sip/inbound-invite.js';
+import { SipCounters } from './sip/sip-counters.js';
+import { SrfConnection, type SrfTarget } from './sip/srf-connection.js';
+import { SrfDialer } from './sip/srf-dialer.js';
+import type { Store } from './store/store-port.js';
+
+/**
+ * How long a digest nonce stays good (RFC 7616 §3.3). Long enough for a carrier to answer the
+ * challenge, short enough to bound the replay of a captured answer (see digest-auth.ts).
+ */
+const DIGEST_NONCE_TTL_MS = 30_000;
+/** Realm of a challenge when the trunk names none and the Request-URI has no host to use. */
+const DEFAULT_DIGEST_REALM = 'baton';
+/**
+ * After the drain timeout the remaining calls get BYE; a far end that never answers its BYE
+ * must not hold the process: this long after the BYEs went out, shutdown goes on regardless.
+ */
+const SHUTDOWN_BYE_GRACE_MS = 5_000;
+
+export const systemClock: Clock = {
+  setTimer: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
+  clearTimer: (handle) => clearTimeout(handle as unknown as NodeJS.Timeout),
+  now: () => performance.now(),
+};
+
+export interface GatewayOptions {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  /** The SIP server to connect to: the embedded engine or `sip.drachtio`. */
+  sipServer: SrfTarget;
+  /** An open store. */
+  store: Store;
+  clock?: Clock;
+}
+
+export interface Gateway {
+  readonly calls: CallRegistry;
+  /** Connect to the SIP server and open the HTTP port. */
+  start(): Promise<{ http: { host: string; port: number } }>;
+  /**
+   * Graceful stop: refuse new calls (503), wait up to `drainTimeoutMs` for the calls in progress,
+   * BYE what is left, then close the HTTP port and the SIP connection.
+   * @param hurry resolves when the wait should be cut short (a second SIGTERM)
+   */
+  shutdown(drainTimeoutMs: number, hurry?: Promise<void>): Promise<void>;
+}
+
+export function createGateway(opts: GatewayOptions): Gateway {
+  const { config, logger, metrics, store } = opts;
+  const clock = opts.clock ?? systemClock;
+  const log = logger.child({ component: 'gateway' });
+
+  const connection = new SrfConnection({ target: opts.sipServer, logger, metrics });
+  const counters = new SipCounters(metrics);
+  const admission = new AdmissionControl({
+    maxCalls: config.limits.maxCalls,
+    maxCallsPerSecond: config.limits.maxCallsPerSecond,
+    retryAfterSeconds: config.limits.retryAfterSeconds,
+    clock,
+  });
+  const calls = new CallRegistry({
+    dialer: new SrfDialer(connection.srf, counters),
+    agent: {
+      uri: config.aiAgent.uri,
+      headerTemplates: compileHeaderTemplates(config.aiAgent.headers, 'aiAgent.headers'),
+      answerTimeoutMs: config.aiAgent.answerTimeoutMs,
+      failureAnswer: config.aiAgent.onFailure,
+    },
+    clock,
+    logger,
+    metrics,
+    store,
+    instanceId: hostname(),
+  });
+  handleInboundInvites({
+    srf: connection.srf,
+    counters,
+    metrics,
+    trunks: new TrunkMatcher(config.trunks),
+    security: config.security,
+    // The nonce key is per process: a challenge is answered to the instance that sent it.
+    digest: new DigestAuthenticator({
+      realm: DEFAULT_DIGEST_REALM,
+      secret: randomBytes(32),
+      algorithms: config.security.digestAlgorithms,
+      nonceTtlMs: DIGEST_NONCE_TTL_MS,
+      clock: { now: () => Date.now() },
+    }),
+    admission,
+    retryAfterSeconds: config.limits.retryAfterSeconds,
+    calls,
+    clock,
+    logger,
+  });
+  const http: HttpServer = createHttpServer({
+    listen: config.http.listen,
+    apiToken: config.http.apiToken,
+    maxBodyBytes: config.http.maxBodyBytes,
+    metrics,
+    health: () => ({ engine: connection.connected, store: store.isOpen() }),
+    calls,
+    logger,
+  });
+
+  return {
+    calls,
+    async start() {
+      await connection.connect();
+      try {
+        return { http: await http.start() };
+      } catch (err) {
+        connection.close();
+        throw err;
+      }
+    },
+    async shutdown(drainTimeoutMs, hurry) {
+      admission.startDraining();
+      log.info({ activeCalls: calls.size, drainTimeoutMs }, 'draining: new calls get 503');
+      const outcome = await Promise.race([
+        calls.whenIdle().then(() => 'idle' as const),
+        sleep(drainTimeoutMs).then(() => 'timeout' as const),
+        ...(hurry === undefined ? [] : [hurry.then(() => 'hurried' as const)]),
+      ]);
+      if (outcome !== 'idle') {
+        log.info({ activeCalls: calls.size, reason: outcome }, 'hanging up the remaining calls');
+        await Promise.race([calls.hangupAll('shutdown'), sleep(SHUTDOWN_BYE_GRACE_MS)]);
+      }
+      await http.close();
+      connection.close();
+      log.info('gateway stopped');
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

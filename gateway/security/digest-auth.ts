@@ -7,7 +7,7 @@
  * supports). All values of one challenge share one nonce, so a client that answers a different
  * line than it parsed (drachtio-srf's UAC always answers MD5) still verifies when MD5 is offered.
  *
- * Nonces are stateless (RFC 7616 §5.4 suggests this shape): issue time, 8 random bytes and an
+ * Nonces are stateless (the shape RFC 7616 §3.3 suggests): issue time, 8 random bytes and an
  * HMAC-SHA-256 over both and the realm, keyed with the configured secret. Any gateway instance
  * holding the same secret verifies any other's nonce, nothing is stored per challenge, and a
  * nonce cannot be forged or moved to another realm. A nonce older than `nonceTtlMs` is stale:

@@ -1,9 +1,9 @@
 /**
  * Known SIP scanners and toll-fraud tools by User-Agent (`security.scannerUserAgents`).
  *
- * SIPVicious announces itself as `friendly-scanner`, sipcli as `sipcli/v1.8`, and so on; their
- * requests are dropped without an answer (RFC 3261 lets a server discard what it will not
- * serve), which gives a scanner nothing to learn. Matching is a plain case-insensitive substring
+ * SIPVicious announces itself as `friendly-scanner`, sipcli as `sipcli/v1.8`, and so on; the
+ * gateway drops their requests without an answer, which gives a scanner nothing to learn (not
+ * even that a SIP server listens here). Matching is a plain case-insensitive substring
  * test, never a regular expression: the patterns come from config and the User-Agent from the
  * attacker, so neither can make matching slow.
  */

@@ -18,17 +18,16 @@ import {
   encodeTransferSession,
   parseStoredJson,
 } from './record-codec.js';
+import { RedisKeys } from './redis-keys.js';
 import { LIST_RECORDS_LUA, PURGE_ENDED_LUA, PUT_RECORD_LUA } from './redis-scripts.js';
 import {
   StoreError,
   type CallListFilter,
   type CallRecord,
-  type CallState,
   type PurgeResult,
   type Store,
   type TransferSessionListFilter,
   type TransferSessionRecord,
-  type TransferState,
 } from './store-port.js';
 
 declare module 'ioredis' {
@@ -92,38 +91,6 @@ const UNAVAILABLE_REPLIES = new Set([
   'NOPERM',
 ]);
 
-/** Every key the store uses, derived from the configured prefix. */
-class RedisKeys {
-  readonly callPrefix: string;
-  readonly transferPrefix: string;
-  readonly allCalls: string;
-  readonly endedCalls: string;
-  readonly allTransfers: string;
-  readonly endedTransfers: string;
-
-  constructor(readonly prefix: string) {
-    this.callPrefix = `${prefix}call:`;
-    this.transferPrefix = `${prefix}transfer:`;
-    this.allCalls = `${prefix}calls:all`;
-    this.endedCalls = `${prefix}calls:ended`;
-    this.allTransfers = `${prefix}transfers:all`;
-    this.endedTransfers = `${prefix}transfers:ended`;
-  }
-
-  callsInState(state: CallState): string {
-    return `${this.prefix}calls:state:${state}`;
-  }
-  callsOfInstance(instanceId: string): string {
-    return `${this.prefix}calls:instance:${instanceId}`;
-  }
-  transfersInState(state: TransferState): string {
-    return `${this.prefix}transfers:state:${state}`;
-  }
-  transfersOfCall(callId: string): string {
-    return `${this.prefix}transfers:call:${callId}`;
-  }
-}
-
 export class RedisStore implements Store {
   readonly kind = 'redis';
   readonly #url: string;
@@ -132,6 +99,8 @@ export class RedisStore implements Store {
   readonly #commandTimeoutMs: number;
   readonly #logger: StoreLogger | undefined;
   #redis: Redis | undefined;
+  /** The open() under way, so concurrent callers share one connection attempt. */
+  #opening: Promise<void> | undefined;
   /** Set while the connection is lost, so one outage logs one warning, not one per retry. */
   #down = false;
 
@@ -143,8 +112,15 @@ export class RedisStore implements Store {
     this.#logger = options.logger;
   }
 
-  async open(): Promise<void> {
-    if (this.#redis !== undefined) return;
+  open(): Promise<void> {
+    if (this.#redis !== undefined) return Promise.resolve();
+    this.#opening ??= this.#connect().finally(() => {
+      this.#opening = undefined;
+    });
+    return this.#opening;
+  }
+
+  async #connect(): Promise<void> {
     const redis = new Redis(this.#url, {
       lazyConnect: true,
       connectTimeout: this.#connectTimeoutMs,
@@ -157,13 +133,20 @@ export class RedisStore implements Store {
     redis.defineCommand('batonListRecords', { lua: LIST_RECORDS_LUA, readOnly: true });
     redis.defineCommand('batonPurgeEnded', { numberOfKeys: 1, lua: PURGE_ENDED_LUA });
     let lastError: Error | undefined;
+    // ioredis emits 'error' for every failed reconnect attempt; remember it, log on 'close'.
     redis.on('error', (err: Error) => {
       lastError = err;
+    });
+    redis.on('close', () => {
       if (this.#redis !== redis || this.#down) return;
       this.#down = true;
-      this.#logger?.warn({ err, redis: redactUrlPassword(this.#url) }, 'Redis store connection lost');
+      this.#logger?.warn(
+        { err: lastError, redis: redactUrlPassword(this.#url) },
+        'Redis store connection lost; reconnecting',
+      );
     });
     redis.on('ready', () => {
+      lastError = undefined;
       if (this.#redis !== redis || !this.#down) return;
       this.#down = false;
       this.#logger?.info({ redis: redactUrlPassword(this.#url) }, 'Redis store connection restored');
@@ -177,7 +160,7 @@ export class RedisStore implements Store {
       const detail = cause instanceof Error ? cause.message : String(cause);
       throw new StoreError(
         'store-unavailable',
-        `cannot reach Redis at ${redactUrlPassword(this.#url)} within ${this.#connectTimeoutMs} ms: ${detail}`,
+        `cannot open the Redis store at ${redactUrlPassword(this.#url)}: ${detail}`,
         { cause },
       );
     }
@@ -186,6 +169,8 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Let an open() under way finish (its caller sees its error), so its client is not left behind.
+    await this.#opening?.catch(() => undefined);
     const redis = this.#redis;
     this.#redis = undefined;
     if (redis === undefined) return;

@@ -14,7 +14,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildResponse } from '../../engine/sip/error-response.js';
 import { parseMessage } from '../../engine/sip/parser.js';
@@ -127,7 +126,7 @@ async function startResponder(authenticator: DigestAuthenticator, status: 401 | 
     socket.once('error', reject);
     socket.bind({ address: '127.0.0.1', port: 0 }, () => resolve());
   });
-  const { port } = socket.address() as AddressInfo;
+  const { port } = socket.address();
   const responder: Responder = {
     address: `127.0.0.1:${port}`,
     verdicts,

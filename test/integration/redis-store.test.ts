@@ -211,6 +211,26 @@ describe('RedisStore', () => {
     }
   });
 
+  it('fails open() with store-unavailable when Redis refuses the credentials', async () => {
+    const guarded = await startRedisServer({ args: ['--requirepass', 'right-password'] });
+    try {
+      for (const url of [guarded.url, guarded.url.replace('redis://', 'redis://:wrong-password@')]) {
+        const store = new RedisStore({ url, keyPrefix: 'baton:' });
+        await expect(store.open()).rejects.toMatchObject({ code: 'store-unavailable' });
+        expect(store.isOpen()).toBe(false);
+      }
+      const store = new RedisStore({
+        url: guarded.url.replace('redis://', 'redis://:right-password@'),
+        keyPrefix: 'baton:',
+      });
+      await store.open();
+      await store.putCall(call);
+      await store.close();
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('fails open() with store-unavailable once the connect timeout passes when the server never answers', async () => {
     // Accepts TCP connections and says nothing, like a hung server or the wrong service.
     const sockets = new Set<Socket>();
@@ -246,7 +266,17 @@ describe('RedisStore', () => {
   it('reports not open and fails fast while Redis is down, and recovers when it returns', async () => {
     const port = await allocPort();
     let own = await startRedisServer({ port });
-    const store: Store = new RedisStore({ url: own.url, keyPrefix: uniquePrefix(), commandTimeoutMs: 1000 });
+    const logged: string[] = [];
+    const logger = {
+      warn: (_fields: object, message: string) => logged.push(`warn: ${message}`),
+      info: (_fields: object, message: string) => logged.push(`info: ${message}`),
+    };
+    const store: Store = new RedisStore({
+      url: own.url,
+      keyPrefix: uniquePrefix(),
+      commandTimeoutMs: 1000,
+      logger,
+    });
     try {
       await store.open();
       await store.putCall(call);
@@ -262,6 +292,11 @@ describe('RedisStore', () => {
       // A fresh server (memory only): the scripts are reloaded and the store works again.
       await store.putCall(call);
       expect(await store.getCall(call.id)).toStrictEqual(call);
+      // One outage, one warning and one recovery line, however many reconnect attempts failed.
+      expect(logged).toEqual([
+        'warn: Redis store connection lost; reconnecting',
+        'info: Redis store connection restored',
+      ]);
     } finally {
       await store.close();
       await own.stop();
@@ -278,6 +313,19 @@ describe('RedisStore', () => {
     try {
       await store.putTransferSession(session);
       expect(await inspector.exists(`${keyPrefix}transfer:${session.id}`)).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('shares one connection attempt between concurrent open() calls', async () => {
+    const store = new RedisStore({ url: server.url, keyPrefix: uniquePrefix() });
+    const before = Number(/connected_clients:(\d+)/.exec(await inspector.info('clients'))?.[1]);
+    await Promise.all([store.open(), store.open(), store.open()]);
+    try {
+      const during = Number(/connected_clients:(\d+)/.exec(await inspector.info('clients'))?.[1]);
+      expect(during - before).toBe(1);
+      expect(store.isOpen()).toBe(true);
     } finally {
       await store.close();
     }

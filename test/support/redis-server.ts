@@ -32,6 +32,8 @@ export interface RedisServer {
 export interface StartRedisOptions {
   /** Listen on this port (e.g. to bring a stopped server back where clients expect it); allocated when absent. */
   port?: number;
+  /** More `redis-server` arguments, e.g. `['--requirepass', 'secret']`. */
+  args?: readonly string[];
 }
 
 export async function startRedisServer(options: StartRedisOptions = {}): Promise<RedisServer> {
@@ -55,6 +57,7 @@ export async function startRedisServer(options: StartRedisOptions = {}): Promise
       'no',
       '--logfile',
       '',
+      ...(options.args ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -130,7 +133,10 @@ function waitReady(child: ChildProcess, port: number, output: () => string): Pro
   });
 }
 
-/** One PING over a fresh connection (RESP inline command); true on `+PONG`. */
+/**
+ * One PING over a fresh connection (RESP inline command); true on `+PONG`, or on `-NOAUTH` from
+ * a server started with `--requirepass` (it is serving, it just wants a password first).
+ */
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
@@ -144,7 +150,7 @@ function ping(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk.toString('latin1');
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 }

@@ -41,11 +41,19 @@ import { runSippStep } from './sipp-step.js';
 
 /** Loopback only, ports from the range reserved for this bench (26000–26999). */
 const HOST = '127.0.0.1';
-const PORTS = { engineSip: 26060, engineAdmin: 26022, directUas: 26070, uac: 26100, uacMedia: 26200, uasMedia: 26300 };
+const PORTS = {
+  engineSip: 26060,
+  engineAdmin: 26022,
+  directUas: 26070,
+  uac: 26100,
+  uacMedia: 26200,
+  uasMedia: 26300,
+};
 const SECRET = 'baton-bench';
 const DEFAULT_RATES = [200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800, 2000, 2400, 2800, 3200, 3600, 4000];
 /** Pause between steps so transactions of the previous one drain before the next measures. */
 const SETTLE_MS = 1000;
+const WARM_UP = { rate: 250, calls: 1000 };
 const READY_TIMEOUT_MS = 15_000;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -63,6 +71,7 @@ const USAGE = `usage: bench-engine [options]
   --seconds <n>      length of each step; calls per step = rate × n (default 5; env BENCH_STEP_SECONDS)
   --p99-limit <ms>   a step with p99 above this ends the ramp (default 200)
   --json <file>      also write the results as JSON
+  --traces <dir>     keep SIPp's trace files (response times, stats, errors) there instead of deleting them
   --cpu-prof <dir>   run the engine under node --cpu-prof, write the profile there and print its hot spots
   -h, --help`;
 
@@ -72,6 +81,7 @@ interface BenchOptions {
   stepSeconds: number;
   p99LimitMs: number;
   json?: string;
+  tracesDir?: string;
   cpuProfDir?: string;
 }
 
@@ -84,6 +94,7 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       seconds: { type: 'string', default: process.env.BENCH_STEP_SECONDS ?? '5' },
       'p99-limit': { type: 'string', default: '200' },
       json: { type: 'string' },
+      traces: { type: 'string' },
       'cpu-prof': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -101,10 +112,13 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   }
   return {
     target,
-    rates: values.rates ? values.rates.split(',').map((r) => Math.round(positive('--rates', r.trim()))) : DEFAULT_RATES,
+    rates: values.rates
+      ? values.rates.split(',').map((r) => Math.round(positive('--rates', r.trim())))
+      : DEFAULT_RATES,
     stepSeconds: positive('--seconds', values.seconds),
     p99LimitMs: positive('--p99-limit', values['p99-limit']),
     json: values.json,
+    tracesDir: values.traces && path.resolve(values.traces),
     cpuProfDir: values['cpu-prof'] && path.resolve(values['cpu-prof']),
   };
 }
@@ -123,7 +137,10 @@ interface SystemUnderTest {
   stop(): Promise<void>;
 }
 
-async function startEngineSystem(children: ChildSet, cpuProfDir: string | undefined): Promise<SystemUnderTest> {
+async function startEngineSystem(
+  children: ChildSet,
+  cpuProfDir: string | undefined,
+): Promise<SystemUnderTest> {
   const profFlags = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
   const engine = children.spawn(
     process.execPath,
@@ -139,7 +156,10 @@ async function startEngineSystem(children: ChildSet, cpuProfDir: string | undefi
   try {
     await waitForTcpPort(HOST, PORTS.engineAdmin, READY_TIMEOUT_MS, engine);
   } catch (err) {
-    throw new BenchError('ENOTREADY', `engine did not start: ${(err as Error).message}\n${engineErr()}${engineOut()}`);
+    throw new BenchError(
+      'ENOTREADY',
+      `engine did not start: ${(err as Error).message}\n${engineErr()}${engineOut()}`,
+    );
   }
   const app = children.spawn(
     process.execPath,
@@ -167,7 +187,8 @@ async function startEngineSystem(children: ChildSet, cpuProfDir: string | undefi
       if (counters) process.stdout.write(`srf app: ${counters}\n`);
       await stopChild(engine, 10_000);
       const warnings = engineOut().trim();
-      if (warnings) process.stdout.write(`engine log (last lines):\n${warnings.split('\n').slice(-5).join('\n')}\n`);
+      if (warnings)
+        process.stdout.write(`engine log (last lines):\n${warnings.split('\n').slice(-5).join('\n')}\n`);
     },
   };
 }
@@ -196,6 +217,32 @@ async function startDirectSystem(children: ChildSet): Promise<SystemUnderTest> {
   };
 }
 
+async function runStep(
+  name: string,
+  sut: SystemUnderTest,
+  rate: number,
+  calls: number,
+  opts: BenchOptions,
+  children: ChildSet,
+  workRoot: string,
+): Promise<StepRecord> {
+  const sampler = new ProcessSampler({ server: sut.server.pid, app: sut.app?.pid });
+  const result = await runSippStep({
+    scenario: SCENARIOS.uac,
+    remote: sut.remote,
+    localIp: HOST,
+    localPort: PORTS.uac,
+    mediaPort: PORTS.uacMedia,
+    rate,
+    calls,
+    workDir: path.join(workRoot, `${name}-${rate}-${calls}`),
+    timeoutMs: (calls / rate + 20) * 1000,
+    children,
+    onStart: (pid) => sampler.add('sipp', pid),
+  });
+  return { ...result, verdict: judgeStep(result, opts.p99LimitMs), usage: sampler.stop() };
+}
+
 async function runRamp(
   name: string,
   sut: SystemUnderTest,
@@ -203,35 +250,35 @@ async function runRamp(
   children: ChildSet,
   workRoot: string,
 ): Promise<StepRecord[]> {
-  process.stdout.write(`\n== ${name} ==\n${formatStepHeader()}\n`);
+  process.stdout.write(`\n== ${name} ==\n`);
+  // A fresh process runs cold code (interpreter, then JIT) for its first thousand calls or so;
+  // the first step would measure that start-up instead of the steady state.
+  const warm = await runStep(name, sut, WARM_UP.rate, WARM_UP.calls, opts, children, workRoot);
+  process.stdout.write(
+    `warm-up: ${warm.successful}/${warm.calls} calls at ${WARM_UP.rate} CPS, p99 ${warm.p99Ms ?? '-'} ms (not counted)\n`,
+  );
+  process.stdout.write(`${formatStepHeader()}\n`);
   const steps: StepRecord[] = [];
   for (const rate of opts.rates) {
-    const calls = Math.round(rate * opts.stepSeconds);
-    const sampler = new ProcessSampler({ server: sut.server.pid, app: sut.app?.pid });
-    const result = await runSippStep({
-      scenario: SCENARIOS.uac,
-      remote: sut.remote,
-      localIp: HOST,
-      localPort: PORTS.uac,
-      mediaPort: PORTS.uacMedia,
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    if (sut.server.exitCode !== null || (sut.app !== undefined && sut.app.exitCode !== null)) {
+      throw new BenchError('EEXITED', `${name}: a process under test exited during the ramp`);
+    }
+    const step = await runStep(
+      name,
+      sut,
       rate,
-      calls,
-      workDir: path.join(workRoot, `${name}-${rate}`),
-      timeoutMs: (opts.stepSeconds + 20) * 1000,
+      Math.round(rate * opts.stepSeconds),
+      opts,
       children,
-      onStart: (pid) => sampler.add('sipp', pid),
-    });
-    const step: StepRecord = { ...result, verdict: judgeStep(result, opts.p99LimitMs), usage: sampler.stop() };
+      workRoot,
+    );
     steps.push(step);
     process.stdout.write(`${formatStepRow(step, opts.p99LimitMs)}\n`);
     if (step.verdict !== 'ok') {
       for (const line of step.errors.slice(0, 4)) process.stdout.write(`    sipp: ${line}\n`);
       break;
     }
-    if (sut.server.exitCode !== null || sut.app?.exitCode != null) {
-      throw new BenchError('EEXITED', `${name}: a process under test exited during the ramp`);
-    }
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
   }
   return steps;
 }
@@ -261,12 +308,13 @@ async function main(): Promise<number> {
   for (const port of Object.values(PORTS)) await assertPortFree(HOST, port);
   const children = new ChildSet();
   children.installExitHandlers();
-  const workRoot = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
+  const workRoot = opts.tracesDir ?? mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
   if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
   process.stdout.write(
     `bench:engine — ${os.cpus().length} CPUs, node ${process.version}, ${FROM_SOURCE ? 'from source (tsx)' : 'compiled'}; ` +
       `steps of ${opts.stepSeconds} s, p99 limit ${opts.p99LimitMs} ms; INVITE→200 response times measured by SIPp (1 ms resolution)\n` +
-      `columns: srv = engine (direct pair: SIPp UAS), app = srf app; MiB = peak RSS in the step; CPU% of one core\n`,
+      `columns: srv = engine (direct pair: SIPp UAS), app = srf app; MiB = peak RSS in the step; CPU% of one core; ` +
+      `all = the whole machine (${os.cpus().length * 100} = every core busy; it is shared, other work shows here)\n`,
   );
   try {
     let engineSteps: StepRecord[] | undefined;
@@ -300,7 +348,11 @@ async function main(): Promise<number> {
         date: new Date().toISOString(),
         machine: { cpus: os.cpus().length, node: process.version },
         options: opts,
-        engine: engineSteps && { steps: engineSteps, summary: summarizeRamp(engineSteps), targetMet: targetMet(engineSteps) },
+        engine: engineSteps && {
+          steps: engineSteps,
+          summary: summarizeRamp(engineSteps),
+          targetMet: targetMet(engineSteps),
+        },
         direct: directSteps && { steps: directSteps, summary: summarizeRamp(directSteps) },
         profile,
       };
@@ -310,7 +362,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     children.killAll('SIGKILL');
-    rmSync(workRoot, { recursive: true, force: true });
+    if (opts.tracesDir === undefined) rmSync(workRoot, { recursive: true, force: true });
   }
 }
 

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { readFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { cpuTicksFromProcStat, rssMibFromProcStatus } from './step-stats.js';
+import { busyTicksFromProcStat, cpuTicksFromProcStat, rssMibFromProcStatus } from './step-stats.js';
 
 /** Linux reports /proc CPU times in USER_HZ ticks, 100 per second on every mainstream build. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -81,7 +81,10 @@ export async function waitForTcpPort(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child && (child.exitCode !== null || child.signalCode !== null)) {
-      throw new BenchError('EEXITED', `process exited (code ${child.exitCode}) before ${host}:${port} opened`);
+      throw new BenchError(
+        'EEXITED',
+        `process exited (code ${child.exitCode}) before ${host}:${port} opened`,
+      );
     }
     const open = await new Promise<boolean>((resolve) => {
       const socket = net.connect({ host, port });
@@ -92,7 +95,8 @@ export async function waitForTcpPort(
       socket.once('error', () => resolve(false));
     });
     if (open) return;
-    if (Date.now() > deadline) throw new BenchError('ENOTREADY', `${host}:${port} not open after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new BenchError('ENOTREADY', `${host}:${port} not open after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -112,7 +116,8 @@ export async function assertPortFree(host: string, port: number): Promise<void> 
     server.once('error', () => resolve(false));
     server.listen(port, host, () => server.close(() => resolve(true)));
   });
-  if (!udp || !tcp) throw new BenchError('EPORTBUSY', `${host}:${port} is already in use (${udp ? 'tcp' : 'udp'})`);
+  if (!udp || !tcp)
+    throw new BenchError('EPORTBUSY', `${host}:${port} is already in use (${udp ? 'tcp' : 'udp'})`);
 }
 
 /**
@@ -124,12 +129,16 @@ export async function waitForUdpPort(port: number, timeoutMs: number, child?: Ch
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child && (child.exitCode !== null || child.signalCode !== null)) {
-      throw new BenchError('EEXITED', `process exited (code ${child.exitCode}) before UDP port ${port} was bound`);
+      throw new BenchError(
+        'EEXITED',
+        `process exited (code ${child.exitCode}) before UDP port ${port} was bound`,
+      );
     }
     const table = ['/proc/net/udp', '/proc/net/udp6'].map((f) => readProcFile(f) ?? '').join('\n');
     // Each row: "sl local_address rem_address ..."; local_address is HEXIP:HEXPORT.
     if (table.split('\n').some((row) => row.trim().split(/\s+/)[1]?.endsWith(hexPort))) return;
-    if (Date.now() > deadline) throw new BenchError('ENOTREADY', `UDP port ${port} not bound after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new BenchError('ENOTREADY', `UDP port ${port} not bound after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -146,7 +155,9 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: num
       if (hit !== undefined) finish(() => resolve(hit));
     };
     const onExit = (code: number | null): void =>
-      finish(() => reject(new BenchError('EEXITED', `process exited (code ${code}) before ${String(pattern)}`)));
+      finish(() =>
+        reject(new BenchError('EEXITED', `process exited (code ${code}) before ${String(pattern)}`)),
+      );
     const timer = setTimeout(
       () => finish(() => reject(new BenchError('ENOTREADY', `no ${String(pattern)} within ${timeoutMs} ms`))),
       timeoutMs,
@@ -189,14 +200,42 @@ function readProcFile(file: string): string | undefined {
   }
 }
 
+interface Reading {
+  rssMib?: number;
+  ticks?: number;
+}
+
+function readProcess(pid: number): Reading | undefined {
+  const status = readProcFile(`/proc/${pid}/status`);
+  const stat = readProcFile(`/proc/${pid}/stat`);
+  if (status === undefined || stat === undefined) return undefined;
+  return { rssMib: rssMibFromProcStatus(status), ticks: cpuTicksFromProcStat(stat) };
+}
+
+/** Busy ticks of the whole machine, all cores: everything but idle and iowait in `/proc/stat`. */
+function readMachine(): Reading | undefined {
+  const stat = readProcFile('/proc/stat');
+  const ticks = stat === undefined ? undefined : busyTicksFromProcStat(stat);
+  return ticks === undefined ? undefined : { ticks };
+}
+
 /**
- * Samples RSS and CPU ticks of a set of pids every `periodMs` until stopped. A pid added late
- * (SIPp is started per step) is measured from its first sample.
+ * Samples RSS and CPU ticks of a set of pids every `periodMs` until stopped, plus the whole
+ * machine's busy time under the name `machine` (the machine is shared: its load beyond ours
+ * explains outliers). A pid added late (SIPp is started per step) is measured from its first
+ * sample.
  */
 export class ProcessSampler {
   private readonly state = new Map<
     string,
-    { pid: number; peakRssMib?: number; firstTicks?: number; lastTicks?: number; firstAt: number; lastAt: number }
+    {
+      read: () => Reading | undefined;
+      peakRssMib?: number;
+      firstTicks?: number;
+      lastTicks?: number;
+      firstAt: number;
+      lastAt: number;
+    }
   >();
   private readonly timer: NodeJS.Timeout;
 
@@ -204,13 +243,13 @@ export class ProcessSampler {
     pids: Record<string, number | undefined>,
     private readonly periodMs = 200,
   ) {
+    this.track('machine', readMachine);
     for (const [name, pid] of Object.entries(pids)) if (pid !== undefined) this.add(name, pid);
     this.timer = setInterval(() => this.sample(), this.periodMs);
   }
 
   add(name: string, pid: number): void {
-    this.state.set(name, { pid, firstAt: Date.now(), lastAt: Date.now() });
-    this.sampleOne(name);
+    this.track(name, () => readProcess(pid));
   }
 
   /** Takes a last sample and returns the usage per name. */
@@ -220,7 +259,8 @@ export class ProcessSampler {
     const out: Record<string, ProcessUsage> = {};
     for (const [name, s] of this.state) {
       const seconds = (s.lastAt - s.firstAt) / 1000;
-      const ticks = s.firstTicks !== undefined && s.lastTicks !== undefined ? s.lastTicks - s.firstTicks : undefined;
+      const ticks =
+        s.firstTicks !== undefined && s.lastTicks !== undefined ? s.lastTicks - s.firstTicks : undefined;
       out[name] = {
         peakRssMib: s.peakRssMib,
         cpuPercent:
@@ -230,25 +270,26 @@ export class ProcessSampler {
     return out;
   }
 
+  private track(name: string, read: () => Reading | undefined): void {
+    this.state.set(name, { read, firstAt: Date.now(), lastAt: Date.now() });
+    this.sampleOne(name);
+  }
+
   private sample(): void {
     for (const name of this.state.keys()) this.sampleOne(name);
   }
 
   private sampleOne(name: string): void {
     const s = this.state.get(name);
-    if (!s) return;
-    const status = readProcFile(`/proc/${s.pid}/status`);
-    const stat = readProcFile(`/proc/${s.pid}/stat`);
-    if (status === undefined || stat === undefined) return;
-    const rss = rssMibFromProcStatus(status);
-    const ticks = cpuTicksFromProcStat(stat);
-    if (rss !== undefined) s.peakRssMib = Math.max(s.peakRssMib ?? 0, rss);
-    if (ticks !== undefined) {
+    const reading = s?.read();
+    if (!s || !reading) return;
+    if (reading.rssMib !== undefined) s.peakRssMib = Math.max(s.peakRssMib ?? 0, reading.rssMib);
+    if (reading.ticks !== undefined) {
       if (s.firstTicks === undefined) {
-        s.firstTicks = ticks;
+        s.firstTicks = reading.ticks;
         s.firstAt = Date.now();
       }
-      s.lastTicks = ticks;
+      s.lastTicks = reading.ticks;
       s.lastAt = Date.now();
     }
   }

@@ -17,8 +17,11 @@ const RATE_REACHED_RATIO = 0.9;
 
 export interface StepRecord extends SippStepResult {
   verdict: StepVerdict;
-  /** `server`: the engine (or the SIPp UAS of the direct pair); `app`: the srf app; `sipp`: the caller. */
-  usage: Partial<Record<'server' | 'app' | 'sipp', ProcessUsage>>;
+  /**
+   * `server`: the engine (or the SIPp UAS of the direct pair); `app`: the srf app; `sipp`: the
+   * caller; `machine`: every process on the machine, ours included.
+   */
+  usage: Partial<Record<'server' | 'app' | 'sipp' | 'machine', ProcessUsage>>;
 }
 
 export interface RampSummary {
@@ -90,6 +93,7 @@ const COLUMNS: ReadonlyArray<[string, number]> = [
   ['srv CPU%', 8],
   ['app CPU%', 8],
   ['sipp CPU%', 9],
+  ['all CPU%', 8],
 ];
 
 export function formatStepHeader(): string {
@@ -110,6 +114,7 @@ export function formatStepRow(step: StepRecord, p99LimitMs: number): string {
     fixed(step.usage.server?.cpuPercent),
     fixed(step.usage.app?.cpuPercent),
     fixed(step.usage.sipp?.cpuPercent),
+    fixed(step.usage.machine?.cpuPercent),
   ];
   const row = cells.map((c, i) => c.padStart(COLUMNS[i]?.[1] ?? 0)).join(' ');
   const failures = Object.entries(step.failures)
@@ -160,11 +165,15 @@ export function formatSummary(outcome: BenchOutcome): string {
   if (direct) lines.push(...describeRamp('direct (sipp uac → sipp uas)', direct, outcome.p99LimitMs));
   if (engine?.maxSustainedCps !== undefined && direct?.maxSustainedCps !== undefined) {
     const bound = direct.stoppedAt === undefined ? ' (direct pair not saturated: an upper bound)' : '';
-    lines.push(`ratio engine/direct: ${(engine.maxSustainedCps / direct.maxSustainedCps).toFixed(2)}${bound}`);
+    lines.push(
+      `ratio engine/direct: ${(engine.maxSustainedCps / direct.maxSustainedCps).toFixed(2)}${bound}`,
+    );
   }
   if (outcome.engine) {
     const met = targetMet(outcome.engine);
-    lines.push(`target ≥ ${TARGET.cps} CPS with p99 < ${TARGET.p99Ms} ms through the engine: ${met ? 'MET' : 'NOT MET'}`);
+    lines.push(
+      `target ≥ ${TARGET.cps} CPS with p99 < ${TARGET.p99Ms} ms through the engine: ${met ? 'MET' : 'NOT MET'}`,
+    );
   }
   if (outcome.profile) lines.push('', ...formatProfile(outcome.profile));
   return lines.join('\n');

@@ -54,7 +54,11 @@ function shortUrl(url: string, root: string): string {
 
 function rank(counts: Map<string, { self: number; total: number }>, hits: number, top: number): HotSpot[] {
   return [...counts.entries()]
-    .map(([label, c]) => ({ label, selfPercent: (c.self / hits) * 100, totalPercent: (c.total / hits) * 100 }))
+    .map(([label, c]) => ({
+      label,
+      selfPercent: (c.self / hits) * 100,
+      totalPercent: (c.total / hits) * 100,
+    }))
     .sort((a, b) => b.selfPercent - a.selfPercent)
     .slice(0, top);
 }

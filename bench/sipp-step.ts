@@ -77,7 +77,16 @@ export async function runSippStep(opts: SippStepOptions): Promise<SippStepResult
   const errorFile = path.join(opts.workDir, 'errors.log');
   const args = [
     opts.remote,
-    ...['-sf', opts.scenario, '-i', opts.localIp, '-p', String(opts.localPort), '-mp', String(opts.mediaPort)],
+    ...[
+      '-sf',
+      opts.scenario,
+      '-i',
+      opts.localIp,
+      '-p',
+      String(opts.localPort),
+      '-mp',
+      String(opts.mediaPort),
+    ],
     ...['-r', String(opts.rate), '-m', String(opts.calls)],
     // Enough simultaneous calls for 4 s of traffic, so the limit never throttles the rate.
     ...['-l', String(Math.max(100, opts.rate * 4))],
@@ -99,10 +108,7 @@ export async function runSippStep(opts: SippStepOptions): Promise<SippStepResult
   const rttFile = readdirSync(opts.workDir).find((f) => f.endsWith('_rtt.csv'));
   const rtt: RttSamples = parseRttCsv(readIfPresent(rttFile && path.join(opts.workDir, rttFile)));
   const stats = parseStatCsv(readIfPresent(statFile));
-  const errors = [
-    ...readIfPresent(errorFile).split('\n'),
-    ...stderr().split('\n'),
-  ]
+  const errors = [...readIfPresent(errorFile).split('\n'), ...stderr().split('\n')]
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('Resolving remote host'))
     .slice(0, 8);

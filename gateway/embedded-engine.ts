@@ -46,7 +46,9 @@ export function engineContacts(listen: readonly SipListen[]): string[] {
     if (!entry.protocols.includes(l.protocol)) entry.protocols.push(l.protocol);
     byAddress.set(key, entry);
   }
-  return [...byAddress.values()].map((a) => `sip:${formatHost(a.host)}:${a.port};transport=${a.protocols.join(',')}`);
+  return [...byAddress.values()].map(
+    (a) => `sip:${formatHost(a.host)}:${a.port};transport=${a.protocols.join(',')}`,
+  );
 }
 
 function formatHost(host: string): string {

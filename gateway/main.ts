@@ -17,7 +17,7 @@ import { createGateway } from './create-gateway.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from './embedded-engine.js';
 import { createRootLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
-import { PRESERVE_HEADER_NAMES_ENV, preservedHeaderNames } from './sip/header-case.js';
+import { GATEWAY_HEADER_NAMES, PRESERVE_HEADER_NAMES_ENV, preservedHeaderNames } from './sip/header-case.js';
 
 const USAGE = `usage: baton [--config FILE]
   -c, --config FILE   YAML configuration (default: built-in defaults plus BATON_* environment)
@@ -62,7 +62,10 @@ function waitForSignal(logger: Logger): { first: Promise<string>; second: Promis
 
 async function run(config: Config, logger: Logger): Promise<number> {
   // drachtio-srf reads this when it sends; set before the first message (see header-case.ts).
-  const preserved = preservedHeaderNames(process.env[PRESERVE_HEADER_NAMES_ENV], Object.keys(config.aiAgent.headers));
+  const preserved = preservedHeaderNames(process.env[PRESERVE_HEADER_NAMES_ENV], [
+    ...GATEWAY_HEADER_NAMES,
+    ...Object.keys(config.aiAgent.headers),
+  ]);
   if (preserved !== undefined) process.env[PRESERVE_HEADER_NAMES_ENV] = preserved;
 
   const signals = waitForSignal(logger);
@@ -86,7 +89,10 @@ async function run(config: Config, logger: Logger): Promise<number> {
     });
     const { http } = await gateway.start();
     logger.info(
-      { http: `${http.host}:${http.port}`, sip: engine?.sip ?? `drachtio ${config.sip.drachtio?.host}:${config.sip.drachtio?.port}` },
+      {
+        http: `${http.host}:${http.port}`,
+        sip: engine?.sip ?? `drachtio ${config.sip.drachtio?.host}:${config.sip.drachtio?.port}`,
+      },
       'baton ready',
     );
     const signal = await signals.first;

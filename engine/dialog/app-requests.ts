@@ -297,6 +297,9 @@ export class AppRequests {
     if (!entry || entry.client !== client || entry.request.method !== 'INVITE' || !entry.tx.cancel) {
       return nok(`unable to cancel unknown transaction id: ${txnId}`);
     }
+    // A second CANCEL for the same INVITE changes nothing on the wire (RFC 3261 §9.1: one
+    // CANCEL per request); the app gets the first one's echo again.
+    if (entry.cancelRequest) return this.sentOk(newTxnId(), serializeMessage(entry.cancelRequest), entry.tx.hop);
     const extra: Array<[string, string]> = [];
     for (const h of app.headers) {
       if (h.key === 'reason' || h.key.startsWith('x-')) extra.push([h.name, h.value]);
@@ -304,6 +307,7 @@ export class AppRequests {
     const cancelTx = entry.tx.cancel(extra);
     if (!cancelTx) return nok(`unable to cancel transaction id: ${txnId}: final response already received`);
     entry.cancelled = true;
+    entry.cancelRequest = cancelTx.request;
     return this.sentOk(newTxnId(), serializeMessage(cancelTx.request), entry.tx.hop);
   }
 }

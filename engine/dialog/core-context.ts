@@ -68,6 +68,8 @@ export interface ClientEntry {
   finalSeen: boolean;
   /** In-dialog requests: the dialog they were sent in. */
   dialog: Dialog | undefined;
+  /** The CANCEL sent for this INVITE, if any. */
+  cancelRequest?: SipMessage;
 }
 
 export interface CoreOptions {

@@ -32,8 +32,16 @@ const OPERATOR_ENDED: SipAnswer = { status: 480, reason: 'Temporarily Unavailabl
 /** An unanswered caller whose call shutdown ends: another instance may take it. */
 const SHUTTING_DOWN: SipAnswer = { status: 503, reason: 'Service Unavailable' };
 
-const stay = (state: CallState, effects: CallEffect[] = []): Transition => ({ state, effects, ignored: false });
-const ignore = (state: CallState, effects: CallEffect[] = []): Transition => ({ state, effects, ignored: true });
+const stay = (state: CallState, effects: CallEffect[] = []): Transition => ({
+  state,
+  effects,
+  ignored: false,
+});
+const ignore = (state: CallState, effects: CallEffect[] = []): Transition => ({
+  state,
+  effects,
+  ignored: true,
+});
 
 function end(result: CallResult, cause: EndCause, effects: CallEffect[]): Transition {
   return {
@@ -70,8 +78,14 @@ export function transition(state: CallState, event: CallEvent, ctx: CallMachineC
 
 function fromNew(state: CallState & { name: 'new' }, event: CallEvent): Transition {
   if (event.type === 'start') {
-    return stay({ name: 'dialing-agent' }, [{ type: 'dial-agent' }, { type: 'start-timer', timer: 'agent-answer' }]);
+    return stay({ name: 'dialing-agent' }, [
+      { type: 'dial-agent' },
+      { type: 'start-timer', timer: 'agent-answer' },
+    ]);
   }
+  // No dialog exists yet, so no in-dialog request can arrive; answered anyway so none is left hanging.
+  if (event.type === 'reinvite' || event.type === 'refer')
+    return ignore(state, [pendingAnswer(event.requestId)]);
   return ignore(state);
 }
 
@@ -109,14 +123,15 @@ function fromDialingAgent(
         { type: 'cancel-agent' },
         { type: 'reject-caller', answer: event.by === 'operator' ? OPERATOR_ENDED : SHUTTING_DOWN },
       ]);
+    case 'reinvite':
+    case 'refer':
+      return ignore(state, [pendingAnswer(event.requestId)]);
     case 'start':
     case 'caller-answered':
     case 'caller-answer-failed':
     case 'hungup':
-    case 'reinvite':
     case 'reinvite-answered':
     case 'reinvite-failed':
-    case 'refer':
       return ignore(state);
     default:
       return assertNever(event);
@@ -128,10 +143,17 @@ function fromAnsweringCaller(state: CallState & { name: 'answering-caller' }, ev
     case 'caller-answered':
       if (state.pendingEnd === undefined) return stay({ name: 'connected' }, [{ type: 'record-answered' }]);
       // A hang-up came while our 200 was on its way: now that the caller's dialog exists, end it.
-      return end('answered', state.pendingEnd, [{ type: 'record-answered' }, ...hangupsAfter(state.pendingEnd)]);
+      return end('answered', state.pendingEnd, [
+        { type: 'record-answered' },
+        ...hangupsAfter(state.pendingEnd),
+      ]);
     case 'caller-answer-failed':
       // The caller went away (CANCEL crossed our 200) or the 200 could not be sent.
-      return end('cancelled', 'caller-cancel', state.pendingEnd === 'agent-hangup' ? [] : [{ type: 'hangup', leg: 'agent' }]);
+      return end(
+        'cancelled',
+        'caller-cancel',
+        state.pendingEnd === 'agent-hangup' ? [] : [{ type: 'hangup', leg: 'agent' }],
+      );
     case 'hungup':
       // Remember the BYE until the caller's answer settles (only then can the caller get one).
       return stay({
@@ -142,7 +164,7 @@ function fromAnsweringCaller(state: CallState & { name: 'answering-caller' }, ev
       return stay({ name: 'answering-caller', pendingEnd: state.pendingEnd ?? requesterCause(event.by) });
     case 'reinvite':
     case 'refer':
-      return stay(state, [{ type: 'reject-request', requestId: event.requestId, answer: REQUEST_PENDING }]);
+      return stay(state, [pendingAnswer(event.requestId)]);
     case 'caller-cancelled':
       // createUAS reports a CANCEL that crossed the 200 as caller-answer-failed; nothing to add.
       return ignore(state);
@@ -173,9 +195,7 @@ function fromConnected(state: CallState & { name: 'connected' }, event: CallEven
         { type: 'hangup', leg: 'agent' },
       ]);
     case 'reinvite':
-      if (state.reinvite !== undefined) {
-        return stay(state, [{ type: 'reject-request', requestId: event.requestId, answer: REQUEST_PENDING }]);
-      }
+      if (state.reinvite !== undefined) return stay(state, [pendingAnswer(event.requestId)]);
       // Hold, resume and codec changes pass through unchanged: Baton is not in the media path yet.
       return stay({ name: 'connected', reinvite: { from: event.from, requestId: event.requestId } }, [
         { type: 'forward-reinvite', to: other(event.from), sdp: event.sdp },
@@ -191,7 +211,9 @@ function fromConnected(state: CallState & { name: 'connected' }, event: CallEven
         { type: 'reject-request', requestId: state.reinvite.requestId, answer: event.answer },
       ]);
     case 'refer':
-      return stay(state, [{ type: 'reject-request', requestId: event.requestId, answer: REFER_NOT_SUPPORTED }]);
+      return stay(state, [
+        { type: 'reject-request', requestId: event.requestId, answer: REFER_NOT_SUPPORTED },
+      ]);
     case 'start':
     case 'agent-provisional':
     case 'agent-answered':
@@ -215,7 +237,9 @@ function fromEnded(state: CallState & { name: 'ended' }, event: CallEvent): Tran
       return ignore(state, [{ type: 'hangup', leg: 'caller' }]);
     case 'reinvite':
     case 'refer':
-      return ignore(state, [{ type: 'reject-request', requestId: event.requestId, answer: REQUEST_TERMINATED }]);
+      return ignore(state, [
+        { type: 'reject-request', requestId: event.requestId, answer: REQUEST_TERMINATED },
+      ]);
     case 'start':
     case 'agent-provisional':
     case 'agent-failed':
@@ -240,6 +264,10 @@ function hangupsAfter(cause: EndCause): CallEffect[] {
     { type: 'hangup', leg: 'caller' },
     { type: 'hangup', leg: 'agent' },
   ];
+}
+
+function pendingAnswer(requestId: number): CallEffect {
+  return { type: 'reject-request', requestId, answer: REQUEST_PENDING };
 }
 
 /** A forwarded re-INVITE still owed an answer when the call ends gets 487. */

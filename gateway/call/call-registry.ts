@@ -139,7 +139,10 @@ export class CallRegistry implements CallsApi {
     for (const w of waiters) w();
   }
 
-  private record(call: CallSession, extra: { ended?: { result: CallResult; cause: EndCause; at: Date } }): void {
+  private record(
+    call: CallSession,
+    extra: { ended?: { result: CallResult; cause: EndCause; at: Date } },
+  ): void {
     const { invite } = call;
     const base = {
       id: call.id,
@@ -154,7 +157,13 @@ export class CallRegistry implements CallsApi {
     };
     const record: CallRecord =
       extra.ended !== undefined
-        ? { ...base, state: 'ended', result: extra.ended.result, endedAt: extra.ended.at, endReason: extra.ended.cause }
+        ? {
+            ...base,
+            state: 'ended',
+            result: extra.ended.result,
+            endedAt: extra.ended.at,
+            endReason: extra.ended.cause,
+          }
         : { ...base, state: call.answeredAt !== undefined ? 'answered' : 'setup' };
     // The store never holds up SIP: a failed write is logged and the call goes on.
     this.opts.store.putCall(record).catch((err: unknown) => {

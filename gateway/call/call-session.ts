@@ -139,8 +139,10 @@ export class CallSession {
     const from = this.current;
     const t = transition(from, event, { failureAnswer: this.opts.agent.failureAnswer });
     this.current = t.state;
-    if (t.ignored) this.log.debug({ state: from.name, event: event.type }, 'call event ignored in this state');
-    else if (from.name !== t.state.name) this.log.debug({ from: from.name, event: event.type, to: t.state.name }, 'call state');
+    if (t.ignored)
+      this.log.debug({ state: from.name, event: event.type }, 'call event ignored in this state');
+    else if (from.name !== t.state.name)
+      this.log.debug({ from: from.name, event: event.type, to: t.state.name }, 'call state');
     for (const effect of t.effects) {
       try {
         this.run(effect);
@@ -215,9 +217,11 @@ export class CallSession {
       agentUri: this.opts.agent.uri,
       headerTemplates: this.opts.agent.headerTemplates,
     });
-    for (const s of skippedHeaders) this.log.warn({ header: s.name, reason: s.reason }, 'configured header left out');
+    for (const s of skippedHeaders)
+      this.log.warn({ header: s.name, reason: s.reason }, 'configured header left out');
     this.outgoing = this.opts.dialer.dial(request, {
-      onProvisional: (status, reason, sdp) => this.dispatch({ type: 'agent-provisional', status, reason, sdp }),
+      onProvisional: (status, reason, sdp) =>
+        this.dispatch({ type: 'agent-provisional', status, reason, sdp }),
       onAnswered: (dialog) => {
         this.attach('agent', dialog);
         this.dispatch({ type: 'agent-answered', sdp: dialog.remoteSdp });
@@ -251,8 +255,10 @@ export class CallSession {
         delete this.dialogs[leg];
         this.dispatch({ type: 'hungup', leg });
       },
-      onReinvite: (sdp, reply) => this.dispatch({ type: 'reinvite', from: leg, requestId: this.keepReply(reply), sdp }),
-      onRefer: (_referTo, reply) => this.dispatch({ type: 'refer', from: leg, requestId: this.keepReply(reply) }),
+      onReinvite: (sdp, reply) =>
+        this.dispatch({ type: 'reinvite', from: leg, requestId: this.keepReply(reply), sdp }),
+      onRefer: (_referTo, reply) =>
+        this.dispatch({ type: 'refer', from: leg, requestId: this.keepReply(reply) }),
     });
   }
 
@@ -279,9 +285,7 @@ export class CallSession {
     const dialog = this.dialogs[leg];
     if (dialog === undefined) return;
     delete this.dialogs[leg];
-    this.track(
-      dialog.hangup().catch((err: unknown) => this.log.warn({ err, leg }, 'BYE failed')),
-    );
+    this.track(dialog.hangup().catch((err: unknown) => this.log.warn({ err, leg }, 'BYE failed')));
   }
 
   private keepReply(reply: RequestReply): number {
@@ -312,10 +316,7 @@ export class CallSession {
 
   private finish(result: CallResult, cause: EndCause): void {
     this.clearAnswerTimer();
-    this.log.info(
-      { result, cause, durationMs: this.opts.clock.now() - this.startedAtMs },
-      'call ended',
-    );
+    this.log.info({ result, cause, durationMs: this.opts.clock.now() - this.startedAtMs }, 'call ended');
     this.opts.observer.onEnded(this, result, cause);
     this.maybeSettled();
   }

@@ -63,7 +63,12 @@ export type CallStateName = CallState['name'];
 
 export type CallEvent =
   | { readonly type: 'start' }
-  | { readonly type: 'agent-provisional'; readonly status: number; readonly reason: string; readonly sdp?: string }
+  | {
+      readonly type: 'agent-provisional';
+      readonly status: number;
+      readonly reason: string;
+      readonly sdp?: string;
+    }
   | { readonly type: 'agent-answered'; readonly sdp: string | undefined }
   | { readonly type: 'agent-failed'; readonly failure: DialFailure }
   | { readonly type: 'agent-answer-timeout' }
@@ -72,7 +77,12 @@ export type CallEvent =
   | { readonly type: 'caller-answer-failed' }
   | { readonly type: 'hungup'; readonly leg: Leg }
   /** A re-INVITE arrived on `from`; `requestId` names the answer owed to it. */
-  | { readonly type: 'reinvite'; readonly from: Leg; readonly requestId: number; readonly sdp: string | undefined }
+  | {
+      readonly type: 'reinvite';
+      readonly from: Leg;
+      readonly requestId: number;
+      readonly sdp: string | undefined;
+    }
   /** The other leg answered the re-INVITE Baton forwarded. */
   | { readonly type: 'reinvite-answered'; readonly sdp: string | undefined }
   | { readonly type: 'reinvite-failed'; readonly answer: SipAnswer }
@@ -89,7 +99,12 @@ export type CallEffect =
   | { readonly type: 'dial-agent' }
   | { readonly type: 'start-timer'; readonly timer: CallTimer }
   | { readonly type: 'clear-timer'; readonly timer: CallTimer }
-  | { readonly type: 'send-provisional'; readonly status: number; readonly reason: string; readonly sdp?: string }
+  | {
+      readonly type: 'send-provisional';
+      readonly status: number;
+      readonly reason: string;
+      readonly sdp?: string;
+    }
   | { readonly type: 'answer-caller'; readonly sdp: string | undefined }
   | { readonly type: 'reject-caller'; readonly answer: SipAnswer }
   | { readonly type: 'cancel-agent' }

@@ -148,4 +148,3 @@ export class DialogRequestError extends Error {
     this.reason = reason;
   }
 }
-

@@ -67,7 +67,8 @@ export function renderTemplate(template: CompiledTemplate, values: TemplateValue
       continue;
     }
     const value = values[part.variable];
-    if (FORBIDDEN.test(value)) return { ok: false, reason: `value of {{${part.variable}}} contains a line break or NUL` };
+    if (FORBIDDEN.test(value))
+      return { ok: false, reason: `value of {{${part.variable}}} contains a line break or NUL` };
     out += value;
   }
   return { ok: true, value: out };
@@ -92,7 +93,10 @@ export class TemplateError extends Error {
  * @param where config path for messages, e.g. `aiAgent.headers`
  * @throws TemplateError listing every template that does not compile
  */
-export function compileHeaderTemplates(headers: Readonly<Record<string, string>>, where: string): HeaderTemplates {
+export function compileHeaderTemplates(
+  headers: Readonly<Record<string, string>>,
+  where: string,
+): HeaderTemplates {
   const compiled: Array<readonly [string, CompiledTemplate]> = [];
   const problems: string[] = [];
   for (const [name, source] of Object.entries(headers)) {

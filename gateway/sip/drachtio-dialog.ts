@@ -71,7 +71,7 @@ export class DrachtioDialog implements DialogPort {
             this.counters.responseIn('INVITE', status);
             reject(new DialogRequestError('re-INVITE', status, reasonOf(err)));
           } else {
-            reject(err instanceof Error ? err : new Error(String(err)));
+            reject(asError(err));
           }
           return;
         }
@@ -80,7 +80,11 @@ export class DrachtioDialog implements DialogPort {
       };
       // srf's modify() takes the SDP to offer; a re-INVITE without SDP (RFC 3261 §14.1 allows it)
       // would make srf expect the application to ACK, which a pass-through cannot do.
-      this.dialog.modify(sdp ?? this.dialog.local.sdp, { noAck: false }, done as (err: unknown, res: Srf.SrfResponse) => void);
+      this.dialog.modify(
+        sdp ?? this.dialog.local.sdp,
+        { noAck: false },
+        done as (err: unknown, res: Srf.SrfResponse) => void,
+      );
     });
   }
 
@@ -90,7 +94,7 @@ export class DrachtioDialog implements DialogPort {
     this.counters.requestOut('BYE');
     return new Promise((resolve, reject) => {
       this.dialog.destroy(undefined, (err: unknown) => {
-        if (err) reject(err instanceof Error ? err : new Error(String(err)));
+        if (err) reject(asError(err));
         else resolve();
       });
     });
@@ -120,8 +124,14 @@ export class DrachtioDialog implements DialogPort {
 /** The status a drachtio-srf `SipError` carries, if `err` is one. */
 export function sipStatusOf(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null || !('status' in err)) return undefined;
-  const status = (err as { status: unknown }).status;
+  const status = err.status;
   return typeof status === 'number' && status >= 300 && status <= 699 ? status : undefined;
+}
+
+/** drachtio-srf calls back with Error objects and, now and then, with plain values. */
+export function asError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  return new Error(typeof err === 'string' ? err : JSON.stringify(err));
 }
 
 function reasonOf(err: unknown): string {

@@ -10,9 +10,18 @@
 /** The environment variable drachtio-srf reads. */
 export const PRESERVE_HEADER_NAMES_ENV = 'DRACHTIO_PRESERVE_HEADER_NAMES';
 
+/**
+ * Header names the gateway itself sends outside `aiAgent.headers`, spelled as RFC 3261 §20
+ * writes them; names are case-insensitive on the wire (§7.3.1), but some test tools and
+ * carriers' filters are not.
+ */
+export const GATEWAY_HEADER_NAMES: readonly string[] = ['Retry-After', 'Proxy-Authenticate'];
+
 /** Names drachtio-srf keeps as written without being told. */
 function keptAnyway(name: string): boolean {
-  return name.startsWith('X-') || (name.startsWith('P-') && !name.startsWith('P-Asserted')) || name === 'Diversion';
+  return (
+    name.startsWith('X-') || (name.startsWith('P-') && !name.startsWith('P-Asserted')) || name === 'Diversion'
+  );
 }
 
 /**
@@ -20,7 +29,10 @@ function keptAnyway(name: string): boolean {
  * `names` drachtio-srf would otherwise lower-case, each once, in first-seen order.
  * @returns undefined when nothing needs preserving and nothing was set
  */
-export function preservedHeaderNames(existing: string | undefined, names: Iterable<string>): string | undefined {
+export function preservedHeaderNames(
+  existing: string | undefined,
+  names: Iterable<string>,
+): string | undefined {
   const list = (existing ?? '')
     .split(',')
     .map((n) => n.trim())

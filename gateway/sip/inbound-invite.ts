@@ -61,7 +61,12 @@ export interface InboundInviteOptions {
 export function handleInboundInvites(opts: InboundInviteOptions): void {
   const log = opts.logger.child({ component: 'inbound' });
 
-  const refuse = (req: Srf.SrfRequest, res: Srf.SrfResponse, err: GatewayError, trunk: string | undefined): void => {
+  const refuse = (
+    req: Srf.SrfRequest,
+    res: Srf.SrfResponse,
+    err: GatewayError,
+    trunk: string | undefined,
+  ): void => {
     if (err.metricLabel !== undefined) opts.metrics.callsRejectedTotal.inc({ reason: err.metricLabel });
     opts.metrics.callsTotal.inc({ trunk: trunk ?? 'unknown', result: 'rejected' });
     const fields = { code: err.code, source: req.source_address, sipCallId: req.get('Call-ID'), trunk };
@@ -90,7 +95,8 @@ export function handleInboundInvites(opts: InboundInviteOptions): void {
   opts.srf.invite((req, res) => {
     opts.counters.requestIn('INVITE');
     try {
-      if (opts.admission.draining) return refuse(req, res, new DrainingError(opts.retryAfterSeconds), undefined);
+      if (opts.admission.draining)
+        return refuse(req, res, new DrainingError(opts.retryAfterSeconds), undefined);
       const userAgent = req.get('User-Agent');
       if (isScanner(userAgent, opts.security.scannerUserAgents)) {
         return refuse(req, res, new ScannerBlockedError(userAgent ?? ''), undefined);
@@ -98,7 +104,12 @@ export function handleInboundInvites(opts: InboundInviteOptions): void {
       const source = sourceAddressOf(req);
       const trunk = source === undefined ? undefined : opts.trunks.match(source);
       if (trunk === undefined) {
-        return refuse(req, res, new UnknownSourceError(source ?? String(req.source_address), opts.security.unknownSource), undefined);
+        return refuse(
+          req,
+          res,
+          new UnknownSourceError(source ?? String(req.source_address), opts.security.unknownSource),
+          undefined,
+        );
       }
       if (trunk.auth !== undefined && !authenticated(req, res, trunk)) return;
       const admitted = opts.admission.tryAdmit();
@@ -107,7 +118,7 @@ export function handleInboundInvites(opts: InboundInviteOptions): void {
         invite: describeInvite(req, source ?? ''),
         trunk: trunk.name,
         caller: new CallerInvite(opts.srf, req, res, opts.counters),
-        release: admitted.release,
+        release: () => admitted.release(),
       });
     } catch (err) {
       log.error({ err, sipCallId: req.get('Call-ID') }, 'INVITE handling failed');
@@ -134,7 +145,10 @@ export function handleInboundInvites(opts: InboundInviteOptions): void {
       challenge(res, realm, verdict.reason === 'stale');
       return false;
     }
-    log.info({ trunk: trunk.name, reason: verdict.reason, source: req.source_address }, 'digest authentication failed');
+    log.info(
+      { trunk: trunk.name, reason: verdict.reason, source: req.source_address },
+      'digest authentication failed',
+    );
     refuse(req, res, new AuthFailedError(trunk.name), trunk.name);
     return false;
   }
@@ -150,7 +164,9 @@ function describeInvite(req: Srf.SrfRequest, source: string): InboundInvite {
     sdp: req.body === '' || req.body === undefined ? undefined : req.body,
     source: { address: source, port: Number(req.source_port), protocol: req.protocol },
   };
-  return conversationId !== undefined && isValidConversationId(conversationId) ? { ...invite, conversationId } : invite;
+  return conversationId !== undefined && isValidConversationId(conversationId)
+    ? { ...invite, conversationId }
+    : invite;
 }
 
 function requestUriHost(req: Srf.SrfRequest): string | undefined {

@@ -85,7 +85,8 @@ export class SrfConnection {
         }
       });
       srfCalls(this.srf).on('close', () => {
-        if (this.up && !this.closed) this.log.warn({ server: where }, 'connection to the SIP server lost; reconnecting');
+        if (this.up && !this.closed)
+          this.log.warn({ server: where }, 'connection to the SIP server lost; reconnecting');
         this.setUp(false);
       });
       // Without a listener an 'error' would throw; srf reconnects after it on its own.

@@ -87,7 +87,8 @@ class OutgoingInvite implements OutgoingInvitePort {
  */
 function failureOf(err: unknown): DialFailure {
   const status = sipStatusOf(err);
-  const reason = String((err as { reason?: unknown } | null)?.reason ?? '');
+  const raw = (err as { reason?: unknown } | null)?.reason;
+  const reason = typeof raw === 'string' ? raw : '';
   if (status !== undefined && status !== 408) return { kind: 'rejected', status, reason };
   if (status !== undefined) return { kind: 'unreachable', detail: `${status} ${reason}`.trim() };
   return { kind: 'unreachable', detail: err instanceof Error ? err.message : String(err) };

@@ -99,7 +99,10 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf UAC over %s', (transport) => {
       { localSdp: SDP_ANSWER },
       {
         cbRequest: (_err: unknown, req: Srf.SrfRequest) => (request = req),
-        cbProvisional: () => request?.cancel(() => undefined),
+        // The scripted far end expects the CANCEL after its 180 (not after its 100 Trying).
+        cbProvisional: (res: Srf.SrfResponse) => {
+          if (res.status === 180) request?.cancel(() => undefined);
+        },
       },
     );
     await expect(call).rejects.toMatchObject({ status: 487 });
@@ -134,6 +137,8 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf UAC over %s', (transport) => {
       modified.resolve();
     });
     await withTimeout(modified.promise, 5000, 'modify');
+    await new Promise((r) => setTimeout(r, 100));
+    await dlg.destroy();
     expectSippPass(await uas.done);
   });
 
@@ -238,7 +243,9 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf B2BUA over %s', (transport) =>
   });
 
   it('reliable 183 on both legs: PRACK from A, PRACK to B', async () => {
-    const uas = await bridgeTo('uas-prack-183.xml');
+    // As drachtio-srf's own PRACK case: copy all headers both ways, so B sees A's 100rel offer
+    // and A gets B's Require: 100rel (which makes srf send the A-leg 183 reliably).
+    const uas = await bridgeTo('uas-prack-183.xml', { proxyRequestHeaders: ['all'], proxyResponseHeaders: ['all'] });
     expectSippPass(await caller('uac-prack.xml'));
     expectSippPass(await uas.done);
   });

@@ -181,7 +181,8 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf UAS over %s', (transport) => {
     onInvite = async (req, res) => {
       expect(req.body ?? '').toBe('');
       const dlg = await srf.createUAS(req, res, { localSdp: SDP_ANSWER });
-      ack.resolve(dlg.remote.sdp);
+      // srf resolves createUAS on the 200; the ACK (with the answer) follows as the 'ack' event.
+      dlg.once('ack', (ackReq: Srf.SrfRequest) => ack.resolve(ackReq.body));
     };
     expectSippPass(await caller('uac-late-offer.xml'));
     expect(await withTimeout(ack.promise, 3000, 'ACK with answer')).toContain('m=audio');

@@ -10,7 +10,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayProcess } from '../support/gateway-process.js';
 import { allocPort } from '../support/ports.js';
-import { expectSippPass, runSipp, startSippServer, type SippResult, type SippRunOptions } from '../support/sipp.js';
+import {
+  expectSippPass,
+  runSipp,
+  startSippServer,
+  type SippResult,
+  type SippRunOptions,
+  type SippServer,
+} from '../support/sipp.js';
 
 /** The number the carrier dials (`[service]`): becomes the agent's To and User-to-User. */
 const DIALED = '+4930123';
@@ -30,6 +37,8 @@ function gatewayConfig(agentPort: number, extra: Record<string, unknown> = {}): 
         auth: { username: 'baton', password: 'baton-secret', realm: 'baton.test' },
       },
     ],
+    // Both challenges go out, MD5 first: SIPp 3.6.1 answers the first one and knows only MD5.
+    security: { digestAlgorithms: ['MD5', 'SHA-256'] },
     aiAgent: {
       uri: `sip:agent@127.0.0.1:${agentPort}`,
       answerTimeoutMs: ANSWER_TIMEOUT_MS,
@@ -59,6 +68,25 @@ async function deltas(
   return after.map((v, i) => v - (before[i] ?? 0));
 }
 
+/**
+ * A SIPp AI agent on the configured agent port. SIPp also binds its media port + 2 (video), which
+ * the harness does not lease, so a clash there is retried with fresh media ports.
+ */
+async function startAgent(scenario: string, port: number): Promise<SippServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSippServer({
+        scenario,
+        localIp: '127.0.0.1',
+        localPort: port,
+        timeoutMs: SIPP_TIMEOUT_MS,
+      });
+    } catch (err) {
+      if (attempt >= 3 || !String((err as Error).message).includes('exit 254')) throw err;
+    }
+  }
+}
+
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -73,8 +101,7 @@ describe('gateway calls: SIPp caller → Baton → SIPp AI agent', () => {
   let gw: GatewayProcess;
   let agentPort: number;
 
-  const agent = (scenario: string) =>
-    startSippServer({ scenario, localIp: '127.0.0.1', localPort: agentPort, timeoutMs: SIPP_TIMEOUT_MS });
+  const agent = (scenario: string) => startAgent(scenario, agentPort);
   const caller = (scenario: string, opts: Partial<SippRunOptions> = {}): Promise<SippResult> =>
     runSipp({ scenario, remote: gw.sipAddress, service: DIALED, timeoutMs: SIPP_TIMEOUT_MS, ...opts });
 
@@ -95,12 +122,16 @@ describe('gateway calls: SIPp caller → Baton → SIPp AI agent', () => {
 
   it('basic call: ringing and the agent answer are relayed; the agent gets the context and configured headers', async () => {
     let agentResult: SippResult | undefined;
-    const moved = await deltas(gw, [calls('carrier-a', 'answered'), ['baton_call_setup_seconds_count', {}]], async () => {
-      const a = await agent('ai-agent-answers.xml');
-      const c = await caller('caller-basic-call.xml');
-      agentResult = await a.done;
-      expectSippPass(c, agentResult);
-    });
+    const moved = await deltas(
+      gw,
+      [calls('carrier-a', 'answered'), ['baton_call_setup_seconds_count', {}]],
+      async () => {
+        const a = await agent('ai-agent-answers.xml');
+        const c = await caller('caller-basic-call.xml');
+        agentResult = await a.done;
+        expectSippPass(c, agentResult);
+      },
+    );
     expect(moved).toEqual([1, 1]);
     const logs = agentResult?.logs ?? '';
     expect(logs).toContain('X-Baton-Trunk: carrier-a');
@@ -138,13 +169,6 @@ describe('gateway calls: SIPp caller → Baton → SIPp AI agent', () => {
       const a = await agent('ai-agent-busy.xml');
       const c = await caller('caller-expects-busy.xml');
       expectSippPass(c, await a.done);
-    });
-    expect(moved).toEqual([1]);
-  });
-
-  it('AI agent unreachable: after answerTimeoutMs the caller gets the configured answer', async () => {
-    const moved = await deltas(gw, [calls('carrier-a', 'failed')], async () => {
-      expectSippPass(await caller('caller-expects-busy.xml'));
     });
     expect(moved).toEqual([1]);
   });
@@ -192,6 +216,9 @@ describe('gateway calls: SIPp caller → Baton → SIPp AI agent', () => {
       expectSippPass(await caller('caller-digest-auth-wrong-password.xml', { localIp: '127.0.0.2' }));
     });
     expect(moved).toEqual([1, 1]);
+    expect(gw.logs.some((l) => l.msg === 'digest authentication failed' && l.reason === 'bad-response')).toBe(
+      true,
+    );
   });
 
   it('re-INVITE: the caller puts the call on hold and resumes it, passed through to the agent', async () => {
@@ -202,6 +229,21 @@ describe('gateway calls: SIPp caller → Baton → SIPp AI agent', () => {
     expect(c.logs).toContain('hold answered with a=recvonly');
   });
 
+  it('re-INVITE: the agent puts the caller on hold, passed through to the caller', async () => {
+    const a = await agent('ai-agent-sends-reinvite.xml');
+    const c = await caller('caller-expects-reinvite.xml', { callDurationMs: 200 });
+    const agentResult = await a.done;
+    expectSippPass(c, agentResult);
+    expect(agentResult.logs).toContain('hold answered with a=recvonly');
+  });
+
+  it('scanner: an INVITE from a known scanner User-Agent gets no answer', async () => {
+    const moved = await deltas(gw, [rejected('scanner')], async () => {
+      expectSippPass(await caller('caller-scanner-ignored.xml'));
+    });
+    expect(moved).toEqual([1]);
+  });
+
   it('control API: lists the call, and DELETE /api/calls/{id} hangs up both legs', async () => {
     expect((await gw.http('GET', '/api/calls', false)).status).toBe(401);
     const moved = await deltas(gw, [calls('carrier-a', 'answered')], async () => {
@@ -209,14 +251,18 @@ describe('gateway calls: SIPp caller → Baton → SIPp AI agent', () => {
       const c = caller('caller-expects-ai-hangup.xml');
       const call = await waitFor('an active call in /api/calls', async () => {
         const { body } = await gw.http('GET', '/api/calls');
-        const list = (JSON.parse(body) as { calls: Array<{ id: string; state: string; trunk: string }> }).calls;
+        const list = (JSON.parse(body) as { calls: Array<{ id: string; state: string; trunk: string }> })
+          .calls;
         return list.find((x) => x.state === 'connected');
       });
       expect(call.trunk).toBe('carrier-a');
       expect(await gw.metric('baton_calls_active')).toBe(1);
       const one = await gw.http('GET', `/api/calls/${call.id}`);
       expect(one.status).toBe(200);
-      expect(JSON.parse(one.body)).toMatchObject({ id: call.id, to: expect.stringContaining(DIALED) as unknown });
+      expect(JSON.parse(one.body)).toMatchObject({
+        id: call.id,
+        to: expect.stringContaining(DIALED) as unknown,
+      });
       expect((await gw.http('DELETE', `/api/calls/${call.id}`)).status).toBe(204);
       expectSippPass(await c, await a.done);
       expect((await gw.http('GET', `/api/calls/${call.id}`)).status).toBe(404);
@@ -225,11 +271,32 @@ describe('gateway calls: SIPp caller → Baton → SIPp AI agent', () => {
     expect(await gw.metric('baton_calls_active')).toBe(0);
   });
 
+  // Last with this agent port: the engine keeps retransmitting the unanswered INVITE and its CANCEL
+  // there (Timers A/E) for up to 32 s, which a SIPp agent started on the port next would receive.
+  it('AI agent unreachable: after answerTimeoutMs the caller gets the configured answer', async () => {
+    const moved = await deltas(gw, [calls('carrier-a', 'failed')], async () => {
+      expectSippPass(await caller('caller-expects-busy.xml'));
+    });
+    expect(moved).toEqual([1]);
+  });
+
   it('counts SIP traffic by method and status', async () => {
-    expect(await gw.metric('baton_sip_requests_total', { method: 'INVITE', direction: 'inbound' })).toBeGreaterThan(0);
-    expect(await gw.metric('baton_sip_requests_total', { method: 'INVITE', direction: 'outbound' })).toBeGreaterThan(0);
-    expect(await gw.metric('baton_sip_responses_total', { method: 'INVITE', status: '407', direction: 'outbound' })).toBeGreaterThan(0);
-    expect(await gw.metric('baton_sip_responses_total', { method: 'INVITE', status: '486', direction: 'inbound' })).toBe(1);
+    expect(
+      await gw.metric('baton_sip_requests_total', { method: 'INVITE', direction: 'inbound' }),
+    ).toBeGreaterThan(0);
+    expect(
+      await gw.metric('baton_sip_requests_total', { method: 'INVITE', direction: 'outbound' }),
+    ).toBeGreaterThan(0);
+    expect(
+      await gw.metric('baton_sip_responses_total', {
+        method: 'INVITE',
+        status: '407',
+        direction: 'outbound',
+      }),
+    ).toBeGreaterThan(0);
+    expect(
+      await gw.metric('baton_sip_responses_total', { method: 'INVITE', status: '486', direction: 'inbound' }),
+    ).toBe(1);
   });
 });
 
@@ -240,7 +307,10 @@ describe('gateway limits and shutdown', () => {
   beforeAll(async () => {
     agentPort = await allocPort();
     gw = await startGateway(
-      gatewayConfig(agentPort, { limits: { maxCalls: 1, retryAfterSeconds: 7 }, shutdown: { drainTimeoutMs: 1500 } }),
+      gatewayConfig(agentPort, {
+        limits: { maxCalls: 1, retryAfterSeconds: 7 },
+        shutdown: { drainTimeoutMs: 1500 },
+      }),
     );
   }, 40_000);
 
@@ -253,11 +323,13 @@ describe('gateway limits and shutdown', () => {
 
   it('over maxCalls: a second call gets 503 with Retry-After while the first is up', async () => {
     const moved = await deltas(gw, [rejected('over-limit'), calls('carrier-a', 'rejected')], async () => {
-      const a = await startSippServer({ scenario: 'ai-agent-answers.xml', localPort: agentPort, timeoutMs: SIPP_TIMEOUT_MS });
+      const a = await startAgent('ai-agent-answers.xml', agentPort);
       const first = caller('caller-expects-ai-hangup.xml');
       const call = await waitFor('the first call to connect', async () => {
         const { body } = await gw.http('GET', '/api/calls');
-        return (JSON.parse(body) as { calls: Array<{ id: string; state: string }> }).calls.find((x) => x.state === 'connected');
+        return (JSON.parse(body) as { calls: Array<{ id: string; state: string }> }).calls.find(
+          (x) => x.state === 'connected',
+        );
       });
       const second = await caller('caller-expects-503-retry-after.xml');
       expectSippPass(second);
@@ -269,14 +341,20 @@ describe('gateway limits and shutdown', () => {
   });
 
   it('SIGTERM: new calls get 503, the call still up is hung up after the drain timeout, exit 0', async () => {
-    const a = await startSippServer({ scenario: 'ai-agent-answers.xml', localPort: agentPort, timeoutMs: SIPP_TIMEOUT_MS });
+    const a = await startAgent('ai-agent-answers.xml', agentPort);
     const first = caller('caller-expects-ai-hangup.xml');
     await waitFor('the call to connect', async () => {
       const { body } = await gw.http('GET', '/api/calls');
-      return (JSON.parse(body) as { calls: Array<{ state: string }> }).calls.find((x) => x.state === 'connected');
+      return (JSON.parse(body) as { calls: Array<{ state: string }> }).calls.find(
+        (x) => x.state === 'connected',
+      );
     });
     gw.child.kill('SIGTERM');
-    await waitFor('draining', async () => (gw.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('draining')) ? true : undefined));
+    await waitFor('draining', () =>
+      Promise.resolve(
+        gw.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('draining')) || undefined,
+      ),
+    );
     // Refused while draining (the reason is draining, not the maxCalls the first call holds).
     const refused = await caller('caller-expects-503-retry-after.xml');
     expectSippPass(refused);

@@ -88,7 +88,10 @@ export async function startGateway(config: Record<string, unknown>): Promise<Gat
   void exited.then(() => rmSync(dir, { recursive: true, force: true }));
 
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway not ready in ${READY_TIMEOUT_MS} ms\n${stderr}`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`gateway not ready in ${READY_TIMEOUT_MS} ms\n${stderr}`)),
+      READY_TIMEOUT_MS,
+    );
     listeners.push((line) => {
       if (line.msg === 'baton ready') {
         clearTimeout(timer);
@@ -97,11 +100,19 @@ export async function startGateway(config: Record<string, unknown>): Promise<Gat
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code} before it was ready\n${stderr}\n${JSON.stringify(logs.slice(-5))}`));
+      reject(
+        new Error(
+          `gateway exited with ${code} before it was ready\n${stderr}\n${JSON.stringify(logs.slice(-5))}`,
+        ),
+      );
     });
   });
 
-  const http = async (method: string, path: string, auth = true): Promise<{ status: number; body: string }> => {
+  const http = async (
+    method: string,
+    path: string,
+    auth = true,
+  ): Promise<{ status: number; body: string }> => {
     const res = await fetch(`http://127.0.0.1:${httpPort}${path}`, {
       method,
       headers: auth ? { authorization: `Bearer ${API_TOKEN}` } : {},
@@ -145,7 +156,8 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (m === null || m[1] !== name) continue;
     const have = new Map<string, string>();
-    for (const pair of (m[2] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)) have.set(pair[1] ?? '', pair[2] ?? '');
+    for (const pair of (m[2] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g))
+      have.set(pair[1] ?? '', pair[2] ?? '');
     if (Object.entries(labels).every(([k, v]) => have.get(k) === v)) return Number(m[3]);
   }
   return 0;

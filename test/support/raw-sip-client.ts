@@ -1,14 +1,13 @@
 /**
  * A raw SIP peer for engine tests: sends exact bytes over UDP or TCP and collects what comes
  * back, so a test can wait for a response by predicate. It has no SIP logic of its own beyond
- * reading what arrives (the engine's parser) and cutting a TCP stream into messages (the
+ * reading status and headers of what arrives and cutting a TCP stream into messages (the
  * engine's stream framer), plus the two requests a well-behaved client sends on its own: the
  * ACK for a non-2xx final response and an OPTIONS probe.
  */
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
-import { connect, type Socket } from 'node:net';
-import { SipMessage } from '../../engine/sip/message.js';
-import { parseMessage } from '../../engine/sip/parser.js';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { SipMessage, headerKey } from '../../engine/sip/message.js';
 import { serializeMessage } from '../../engine/sip/serializer.js';
 import { StreamFramer } from '../../engine/transport/stream-framer.js';
 
@@ -17,10 +16,17 @@ export interface Endpoint {
   port: number;
 }
 
-/** One message received: parsed when the engine's parser accepts it. */
+/**
+ * One message received, read leniently: the engine echoes the headers of the request it
+ * answers, so the answer to a malformed request may itself be malformed (two From headers, a
+ * Via it could not read), and must still be told apart by its status and Call-ID.
+ */
 export interface Received {
   bytes: Buffer;
-  message: SipMessage | undefined;
+  /** Status code of a response; undefined for a request or an unreadable status line. */
+  status: number | undefined;
+  /** First value of a header (any case, compact forms too), unfolded. */
+  get(name: string): string | undefined;
   transport: 'udp' | 'tcp';
   /** Our port it arrived on. */
   localPort: number;
@@ -65,8 +71,27 @@ export class Inbox {
 }
 
 function received(bytes: Buffer, transport: 'udp' | 'tcp', localPort: number): Received {
-  const parsed = parseMessage(bytes);
-  return { bytes, message: parsed.ok ? parsed.message : undefined, transport, localPort };
+  const text = bytes.toString('utf8');
+  const headEnd = text.search(/\r?\n\r?\n/);
+  const lines = (headEnd < 0 ? text : text.slice(0, headEnd)).split(/\r?\n/);
+  const statusMatch = /^SIP\/2\.0 (\d{3}) /.exec(lines[0] ?? '');
+  const headers: Array<[string, string]> = [];
+  for (const line of lines.slice(1)) {
+    const last = headers[headers.length - 1];
+    // RFC 3261 §7.3.1: a line starting with whitespace continues the previous header.
+    if (/^[ \t]/.test(line) && last) last[1] += ` ${line.trim()}`;
+    else {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers.push([headerKey(line.slice(0, colon).trim()), line.slice(colon + 1).trim()]);
+    }
+  }
+  return {
+    bytes,
+    status: statusMatch ? Number(statusMatch[1]) : undefined,
+    get: (name) => headers.find(([key]) => key === headerKey(name))?.[1],
+    transport,
+    localPort,
+  };
 }
 
 /**
@@ -170,6 +195,27 @@ export class TcpPeer {
     });
   }
 
+  /**
+   * Accept connections on `host:port`, each framed into `inbox`. A server whose connection to
+   * us is gone opens a new one to our Via sent-by to answer (RFC 3261 §18.2.2).
+   */
+  static async listen(host: string, port: number, inbox: Inbox): Promise<TcpListener> {
+    const peers: TcpPeer[] = [];
+    const server = createServer({ allowHalfOpen: true }, (socket) => peers.push(new TcpPeer(socket, inbox)));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new Error(
+            `cannot listen on TCP ${host}:${port} (${err.code ?? err.message}): the test must accept ` +
+              `the connections a server opens to the Via sent-by (RFC 3261 §18.2.2)`,
+          ),
+        ),
+      );
+      server.listen({ host, port, exclusive: true }, () => resolve());
+    });
+    return new TcpListener(server, peers);
+  }
+
   get localPort(): number {
     return this.socket.localPort ?? 0;
   }
@@ -200,12 +246,30 @@ export class TcpPeer {
   }
 }
 
+/** A listening socket and the connections it accepted. */
+export class TcpListener {
+  constructor(
+    private readonly server: Server,
+    private readonly peers: TcpPeer[],
+  ) {}
+
+  /** How many connections were accepted so far. */
+  get accepted(): number {
+    return this.peers.length;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.peers) p.close();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
 /**
  * The ACK for a non-2xx final response to an INVITE (RFC 3261 §17.1.1.3): the INVITE's
  * Request-URI, its top Via (as the response echoes it), From, Call-ID and CSeq number, and
  * the To of the response (with its tag). Undefined when the response lacks one of them.
  */
-export function ackFor(requestUri: string, response: SipMessage): Buffer | undefined {
+export function ackFor(requestUri: string, response: Received): Buffer | undefined {
   const via = response.get('via');
   const from = response.get('from');
   const to = response.get('to');

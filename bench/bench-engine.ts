@@ -11,7 +11,16 @@
  *   node --import tsx bench/bench-engine.ts ...   (from source, spawns the engine from source too)
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +59,9 @@ const PORTS = {
   uasMedia: 26300,
 };
 const SECRET = 'baton-bench';
-const DEFAULT_RATES = [200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800, 2000, 2400, 2800, 3200, 3600, 4000];
+const DEFAULT_RATES = [
+  200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800, 2000, 2400, 2800, 3200, 3600, 4000, 4500, 5000,
+];
 /** Pause between steps so transactions of the previous one drain before the next measures. */
 const SETTLE_MS = 1000;
 const WARM_UP = { rate: 250, calls: 1000 };
@@ -73,6 +84,7 @@ const USAGE = `usage: bench-engine [options]
   --json <file>      also write the results as JSON
   --traces <dir>     keep SIPp's trace files (response times, stats, errors) there instead of deleting them
   --cpu-prof <dir>   run the engine under node --cpu-prof, write the profile there and print its hot spots
+  --engine-node-flags <flags>  extra node flags for the engine, e.g. "--trace-gc" (its log goes to --traces)
   -h, --help`;
 
 interface BenchOptions {
@@ -83,6 +95,8 @@ interface BenchOptions {
   json?: string;
   tracesDir?: string;
   cpuProfDir?: string;
+  /** Extra node flags for the engine process, e.g. `--trace-gc` or `--max-semi-space-size=32`. */
+  engineNodeFlags: string[];
 }
 
 function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
@@ -96,6 +110,7 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       json: { type: 'string' },
       traces: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'engine-node-flags': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -120,6 +135,7 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     json: values.json,
     tracesDir: values.traces && path.resolve(values.traces),
     cpuProfDir: values['cpu-prof'] && path.resolve(values['cpu-prof']),
+    engineNodeFlags: values['engine-node-flags']?.split(/\s+/).filter((f) => f !== '') ?? [],
   };
 }
 
@@ -137,20 +153,21 @@ interface SystemUnderTest {
   stop(): Promise<void>;
 }
 
-async function startEngineSystem(
-  children: ChildSet,
-  cpuProfDir: string | undefined,
-): Promise<SystemUnderTest> {
-  const profFlags = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
+async function startEngineSystem(children: ChildSet, opts: BenchOptions): Promise<SystemUnderTest> {
+  const nodeFlags = [
+    ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []),
+    ...opts.engineNodeFlags,
+  ];
   const engine = children.spawn(
     process.execPath,
     [
-      ...nodeArgs('engine/main', profFlags),
+      ...nodeArgs('engine/main', nodeFlags),
       ...['-c', `sip:${HOST}:${PORTS.engineSip};transport=udp`, '--address', HOST],
       ...['-p', String(PORTS.engineAdmin), '--secret', SECRET, '-l', 'warn'],
     ],
     { cwd: ROOT },
   );
+  if (opts.tracesDir) engine.stdout?.pipe(createWriteStream(path.join(opts.tracesDir, 'engine.log')));
   const engineOut = captureTail(engine.stdout);
   const engineErr = captureTail(engine.stderr);
   try {
@@ -250,7 +267,11 @@ async function runRamp(
   children: ChildSet,
   workRoot: string,
 ): Promise<StepRecord[]> {
-  process.stdout.write(`\n== ${name} ==\n`);
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  process.stdout.write(`\n== ${name} == (machine load average ${load})\n`);
   // A fresh process runs cold code (interpreter, then JIT) for its first thousand calls or so;
   // the first step would measure that start-up instead of the steady state.
   const warm = await runStep(name, sut, WARM_UP.rate, WARM_UP.calls, opts, children, workRoot);
@@ -310,6 +331,7 @@ async function main(): Promise<number> {
   children.installExitHandlers();
   const workRoot = opts.tracesDir ?? mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
   if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
+  if (opts.tracesDir) mkdirSync(opts.tracesDir, { recursive: true });
   process.stdout.write(
     `bench:engine — ${os.cpus().length} CPUs, node ${process.version}, ${FROM_SOURCE ? 'from source (tsx)' : 'compiled'}; ` +
       `steps of ${opts.stepSeconds} s, p99 limit ${opts.p99LimitMs} ms; INVITE→200 response times measured by SIPp (1 ms resolution)\n` +
@@ -320,7 +342,7 @@ async function main(): Promise<number> {
     let engineSteps: StepRecord[] | undefined;
     let directSteps: StepRecord[] | undefined;
     if (opts.target !== 'direct') {
-      const sut = await startEngineSystem(children, opts.cpuProfDir);
+      const sut = await startEngineSystem(children, opts);
       try {
         engineSteps = await runRamp('engine', sut, opts, children, workRoot);
       } finally {

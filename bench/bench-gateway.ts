@@ -46,6 +46,7 @@ const HOST = '127.0.0.1';
 const PORTS = {
   gatewaySip: 28560,
   gatewayHttp: 28580,
+  engineAdmin: 28590,
   agent: 28570,
   directUas: 28575,
   uac: 28600,
@@ -74,6 +75,9 @@ const USAGE = `usage: bench-gateway [options]
   --seconds <n>      length of each step (default 5; env BENCH_STEP_SECONDS)
   --p99-limit <ms>   a step with p99 above this ends the ramp (default ${TARGET.p99Ms})
   --log-level <l>    the gateway's logging.level (default warn; info logs two lines per call)
+  --engine <where>   embedded (the gateway starts its engine, default) or process (a separate
+                     baton-engine process the gateway reaches through sip.drachtio, as it would
+                     a drachtio-server)
   --json <file>      also write the results as JSON
   --cpu-prof <dir>   run the gateway under node --cpu-prof, write the profile there and print its hot spots
   -h, --help`;
@@ -84,6 +88,7 @@ interface BenchOptions {
   stepSeconds: number;
   p99LimitMs: number;
   logLevel: string;
+  engine: 'embedded' | 'process';
   json?: string;
   cpuProfDir?: string;
 }
@@ -97,6 +102,7 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       seconds: { type: 'string', default: process.env.BENCH_STEP_SECONDS ?? '5' },
       'p99-limit': { type: 'string', default: String(TARGET.p99Ms) },
       'log-level': { type: 'string', default: 'warn' },
+      engine: { type: 'string', default: 'embedded' },
       json: { type: 'string' },
       'cpu-prof': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -113,8 +119,13 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (target !== 'both' && target !== 'gateway' && target !== 'direct') {
     throw new Error(`--target: expected both, gateway or direct, got "${target}"`);
   }
+  const engine = values.engine;
+  if (engine !== 'embedded' && engine !== 'process') {
+    throw new Error(`--engine: expected embedded or process, got "${engine}"`);
+  }
   return {
     target,
+    engine,
     rates: values.rates
       ? values.rates.split(',').map((r) => Math.round(positive('--rates', r.trim())))
       : DEFAULT_RATES,
@@ -144,12 +155,38 @@ function startAgent(children: ChildSet, port: number): ChildProcess {
   );
 }
 
+const ENGINE_SECRET = 'baton-bench-gateway';
+
+/** A separate baton-engine process, in the place a drachtio-server would take. */
+async function startEngineProcess(children: ChildSet): Promise<ChildProcess> {
+  const entry = FROM_SOURCE
+    ? ['--import', 'tsx', path.join(ROOT, 'engine/main.ts')]
+    : [path.join(ROOT, 'dist/engine/main.js')];
+  const engine = children.spawn(
+    process.execPath,
+    [
+      ...entry,
+      ...['-c', `sip:${HOST}:${PORTS.gatewaySip};transport=udp`, '--address', HOST],
+      ...['-p', String(PORTS.engineAdmin), '--secret', ENGINE_SECRET, '-l', 'warn'],
+    ],
+    { cwd: ROOT },
+  );
+  const err = captureTail(engine.stderr);
+  try {
+    await waitForTcpPort(HOST, PORTS.engineAdmin, READY_TIMEOUT_MS, engine);
+  } catch (e) {
+    throw new BenchError('ENOTREADY', `engine did not start: ${(e as Error).message}\n${err()}`);
+  }
+  return engine;
+}
+
 async function startGatewaySystem(
   children: ChildSet,
   workDir: string,
-  logLevel: string,
-  cpuProfDir: string | undefined,
+  opts: BenchOptions,
 ): Promise<SystemUnderTest> {
+  const { logLevel, cpuProfDir } = opts;
+  const engine = opts.engine === 'process' ? await startEngineProcess(children) : undefined;
   const agent = startAgent(children, PORTS.agent);
   const agentErr = captureTail(agent.stderr);
   try {
@@ -158,8 +195,9 @@ async function startGatewaySystem(
     throw new BenchError('ENOTREADY', `sipp agent did not start: ${(err as Error).message}\n${agentErr()}`);
   }
   const config = {
-    sip: { listen: [`udp:${HOST}:${PORTS.gatewaySip}`] },
-    engine: { admin: { host: HOST, port: 0 } },
+    ...(engine === undefined
+      ? { sip: { listen: [`udp:${HOST}:${PORTS.gatewaySip}`] }, engine: { admin: { host: HOST, port: 0 } } }
+      : { sip: { drachtio: { host: HOST, port: PORTS.engineAdmin, secret: ENGINE_SECRET } } }),
     http: { listen: `${HOST}:${PORTS.gatewayHttp}` },
     trunks: [{ name: 'bench', addresses: [`${HOST}/32`] }],
     aiAgent: { uri: `sip:agent@${HOST}:${PORTS.agent}` },
@@ -198,6 +236,7 @@ async function startGatewaySystem(
         .join('\n');
       if (counters) process.stdout.write(`gateway counters:\n${counters}\n`);
       await stopChild(gateway, 40_000);
+      if (engine !== undefined) await stopChild(engine, 10_000);
       await stopChild(agent);
       const tail = gatewayOut().trim();
       if (tail) process.stdout.write(`gateway log (last lines):\n${tail.split('\n').slice(-5).join('\n')}\n`);
@@ -338,7 +377,8 @@ async function main(): Promise<number> {
   const workRoot = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-gw-'));
   process.stdout.write(
     `bench:gateway — ${os.cpus().length} CPUs, node ${process.version}, ${FROM_SOURCE ? 'from source (tsx)' : 'compiled'}; ` +
-      `steps of ${opts.stepSeconds} s, p99 limit ${opts.p99LimitMs} ms, gateway log level ${opts.logLevel}; ` +
+      `steps of ${opts.stepSeconds} s, p99 limit ${opts.p99LimitMs} ms, gateway log level ${opts.logLevel}, ` +
+      `engine ${opts.engine === 'embedded' ? 'embedded in the gateway' : 'in its own process'}; ` +
       `setup time = caller's INVITE → 200, measured by SIPp (1 ms resolution)\n` +
       `columns: srv = baton (engine + gateway in one process; direct pair: SIPp UAS), app = SIPp AI agent; ` +
       `MiB = peak RSS in the step; CPU% of one core\n`,
@@ -348,7 +388,7 @@ async function main(): Promise<number> {
     let directSteps: StepRecord[] | undefined;
     if (opts.target !== 'direct') {
       if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
-      const sut = await startGatewaySystem(children, workRoot, opts.logLevel, opts.cpuProfDir);
+      const sut = await startGatewaySystem(children, workRoot, opts);
       try {
         gatewaySteps = await runRamp('gateway', sut, opts, children, workRoot);
       } finally {

@@ -22,7 +22,15 @@ export class CliUsageError extends Error {
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 /** drachtio-server's numeric log levels (0 quiet … 9 chatty) mapped onto ours. */
-const NUMERIC_LEVELS: Record<string, LogLevel> = { '0': 'fatal', '1': 'error', '2': 'warn', '3': 'info', '5': 'info', '7': 'debug', '9': 'trace' };
+const NUMERIC_LEVELS: Record<string, LogLevel> = {
+  '0': 'fatal',
+  '1': 'error',
+  '2': 'warn',
+  '3': 'info',
+  '5': 'info',
+  '7': 'debug',
+  '9': 'trace',
+};
 
 export const ENGINE_USAGE = `usage: baton-engine [options]
   -c, --contact <uri>    SIP listener, e.g. "sip:127.0.0.1:5090;transport=udp,tcp" (repeatable; default sip:*:5060;transport=udp,tcp)
@@ -36,7 +44,8 @@ export const ENGINE_USAGE = `usage: baton-engine [options]
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new CliUsageError(`${name}: expected a positive integer, got "${text}"`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new CliUsageError(`${name}: expected a positive integer, got "${text}"`);
   return n;
 }
 
@@ -66,7 +75,8 @@ export function parseEngineArgs(argv: string[]): EngineCliOptions | 'help' {
   const port = positiveInt('--port', values.port, 9022);
   if (port > 65535) throw new CliUsageError(`--port: ${port} is not a TCP port`);
   const level = values.loglevel === undefined ? 'info' : (NUMERIC_LEVELS[values.loglevel] ?? values.loglevel);
-  if (!LEVELS.includes(level as LogLevel)) throw new CliUsageError(`--loglevel: unknown level "${values.loglevel}"`);
+  if (!LEVELS.includes(level as LogLevel))
+    throw new CliUsageError(`--loglevel: unknown level "${values.loglevel}"`);
   return {
     contacts: values.contact?.length ? values.contact : ['sip:*:5060;transport=udp,tcp'],
     adminAddress: values.address ?? '127.0.0.1',

@@ -9,7 +9,12 @@ import { EngineSipCore } from './dialog/sip-core.js';
 import { silentLogger, type EngineLogger } from './logger.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './sip/parser.js';
 import { TransactionLayer } from './transaction/transaction-layer.js';
-import { DEFAULT_TIMERS, systemClock, type Clock, type TimerSettings } from './transaction/transaction-types.js';
+import {
+  DEFAULT_TIMERS,
+  systemClock,
+  type Clock,
+  type TimerSettings,
+} from './transaction/transaction-types.js';
 import { createTransportLayer } from './transport/transport-layer.js';
 import type { InboundMessage, ListenPoint } from './transport/transport-types.js';
 
@@ -44,23 +49,26 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     events: { onMessage: (m) => onInbound(m) },
   });
 
-  let router: AppRouter | undefined;
+  // Late-bound: the control server (which routes) and the core (which handles requests) are
+  // created after the layers that call them.
+  const late: { router?: AppRouter; core?: EngineSipCore } = {};
   const lateRouter: AppRouter = {
-    pickClient: (verb) => router?.pickClient(verb),
-    pickCdrClient: (kind) => router?.pickCdrClient(kind),
+    pickClient: (verb) => late.router?.pickClient(verb),
+    pickCdrClient: (kind) => late.router?.pickCdrClient(kind),
   };
-  let core: EngineSipCore | undefined;
   const transactions = new TransactionLayer({
     transport,
     timers,
     clock,
     logger,
     handlers: {
-      onRequest: (req, tx, inbound, cancelled) => core?.transactionHandlers.onRequest(req, tx, inbound, cancelled),
-      onStrayResponse: (res, inbound) => core?.transactionHandlers.onStrayResponse(res, inbound),
+      onRequest: (req, tx, inbound, cancelled) =>
+        late.core?.transactionHandlers.onRequest(req, tx, inbound, cancelled),
+      onStrayResponse: (res, inbound) => late.core?.transactionHandlers.onStrayResponse(res, inbound),
     },
   });
-  core = new EngineSipCore({ transport, transactions, router: lateRouter, timers, clock, logger });
+  const core = new EngineSipCore({ transport, transactions, router: lateRouter, timers, clock, logger });
+  late.core = core;
   onInbound = (m) => transactions.handleInbound(m);
 
   const control = new ControlServer({
@@ -71,7 +79,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     logger,
     clock,
   });
-  router = control.router;
+  late.router = control.router;
   let bound: { port: number };
   try {
     bound = await control.listen();
@@ -79,11 +87,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     await transport.close();
     throw err;
   }
-  const finalCore = core;
   return {
     listenPoints: transport.listenPoints,
     adminPort: bound.port,
-    core: finalCore,
+    core,
     async close() {
       await control.close();
       await transport.close();

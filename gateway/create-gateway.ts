@@ -144,6 +144,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         log.info({ activeCalls: calls.size, reason: outcome }, 'hanging up the remaining calls');
         await Promise.race([calls.hangupAll('shutdown'), sleep(SHUTDOWN_BYE_GRACE_MS)]);
       }
+      await calls.flushRecords();
       await http.close();
       connection.close();
       log.info('gateway stopped');

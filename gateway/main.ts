@@ -17,7 +17,7 @@ import { createGateway } from './create-gateway.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from './embedded-engine.js';
 import { createRootLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
-import { GATEWAY_HEADER_NAMES, PRESERVE_HEADER_NAMES_ENV, preservedHeaderNames } from './sip/header-case.js';
+import { PRESERVE_HEADER_NAMES_ENV, preservedHeaderNames } from './sip/header-case.js';
 
 const USAGE = `usage: baton [--config FILE]
   -c, --config FILE   YAML configuration (default: built-in defaults plus BATON_* environment)
@@ -62,10 +62,7 @@ function waitForSignal(logger: Logger): { first: Promise<string>; second: Promis
 
 async function run(config: Config, logger: Logger): Promise<number> {
   // drachtio-srf reads this when it sends; set before the first message (see header-case.ts).
-  const preserved = preservedHeaderNames(process.env[PRESERVE_HEADER_NAMES_ENV], [
-    ...GATEWAY_HEADER_NAMES,
-    ...Object.keys(config.aiAgent.headers),
-  ]);
+  const preserved = preservedHeaderNames(process.env[PRESERVE_HEADER_NAMES_ENV], Object.keys(config.aiAgent.headers));
   if (preserved !== undefined) process.env[PRESERVE_HEADER_NAMES_ENV] = preserved;
 
   const signals = waitForSignal(logger);
@@ -74,6 +71,11 @@ async function run(config: Config, logger: Logger): Promise<number> {
   if (config.sip.drachtio === undefined) {
     engine = await startEmbeddedEngine(config, logger);
     logger.info({ sip: engine.sip }, 'embedded SIP engine started');
+    // Without its engine the gateway takes no calls: exit, so a supervisor restarts it whole.
+    engine.onUnexpectedExit((code) => {
+      logger.fatal({ code }, 'embedded SIP engine stopped unexpectedly; exiting');
+      process.exit(1);
+    });
   }
   const sipServer = engine?.target ?? config.sip.drachtio;
   if (sipServer === undefined) throw new Error('no SIP server: neither the embedded engine nor sip.drachtio');

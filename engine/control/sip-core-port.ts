@@ -75,7 +75,13 @@ export interface SipCore {
    * The core decides from the start line and which ids are empty what to do (see the wire
    * protocol reference, section 1.6).
    */
-  handleAppSip(client: AppClient, txnId: string, dialogId: string, proxyUri: string, raw: string): Promise<AppSipResult>;
+  handleAppSip(
+    client: AppClient,
+    txnId: string,
+    dialogId: string,
+    proxyUri: string,
+    raw: string,
+  ): Promise<AppSipResult>;
   /** An app disconnected: tear down its dialogs cleanly (BYE) and forget its transactions. */
   clientGone(client: AppClient): void;
   /** Hostports for the authenticate reply: `udp/127.0.0.1:5090,tcp/127.0.0.1:5090`. */

@@ -45,12 +45,19 @@ export class AppRequests {
     if (!lp) return nok(NO_TRANSPORT);
     if (this.ctx.isSelf(hop)) return nok('can not send request to myself');
 
-    const req = new SipMessage({ kind: 'request', method, uri: app.uri, version: 'SIP/2.0' }, app.headers.slice(), app.body);
+    const req = new SipMessage(
+      { kind: 'request', method, uri: app.uri, version: 'SIP/2.0' },
+      app.headers.slice(),
+      app.body,
+    );
     const hostport = this.ctx.hostport(lp);
     substituteLocalhost(req, hostport);
     const from = req.get('from') ?? `<sip:${hostport}>`;
     const localTag = getTag(from) ?? newTag();
-    req.set(req.headers.find((h) => h.key === 'from')?.name ?? 'From', getTag(from) ? from : withTag(from, localTag));
+    req.set(
+      req.headers.find((h) => h.key === 'from')?.name ?? 'From',
+      getTag(from) ? from : withTag(from, localTag),
+    );
     if (!req.has('to')) req.append('To', `<${app.uri}>`);
     let callId = req.get('call-id');
     if (!callId) {
@@ -75,14 +82,22 @@ export class AppRequests {
       dialog: undefined,
     };
     const bytes = serializeMessage(req);
-    entry.tx = this.ctx.transactions.createClientTransaction(req, hop, this.outOfDialogHandlers(entry, hop, lp));
+    entry.tx = this.ctx.transactions.createClientTransaction(
+      req,
+      hop,
+      this.outOfDialogHandlers(entry, hop, lp),
+    );
     this.ctx.clientEntries.set(entry.txnId, entry);
     return this.sentOk(entry.txnId, bytes, hop);
   }
 
   private sentOk(txnId: string, bytes: Buffer, hop: Hop): AppSipResult {
     const meta = this.ctx.meta('application', bytes.length, hop.protocol, hop.host, hop.port);
-    return { ok: true, tokens: [...this.ctx.metaTokens(meta), txnId, 'Msg sent:', ''], echo: bytes.toString('utf8') };
+    return {
+      ok: true,
+      tokens: [...this.ctx.metaTokens(meta), txnId, 'Msg sent:', ''],
+      echo: bytes.toString('utf8'),
+    };
   }
 
   private outOfDialogHandlers(entry: ClientEntry, hop: Hop, lp: ListenPoint): ClientTransactionHandlers {
@@ -137,19 +152,36 @@ export class AppRequests {
    * A 2xx after the app cancelled (the CANCEL lost the race): the call must not stay up. ACK
    * and BYE it (RFC 3261 §15), and tell the app its INVITE ended with 487.
    */
-  private cancelRace(entry: ClientEntry, res: SipMessage, inbound: InboundMessage, hop: Hop, lp: ListenPoint): void {
+  private cancelRace(
+    entry: ClientEntry,
+    res: SipMessage,
+    inbound: InboundMessage,
+    hop: Hop,
+    lp: ListenPoint,
+  ): void {
     const d = this.uacDialog(entry, res, inbound, hop, lp);
     this.finish(entry);
     if (d) {
       this.sendAck(d, SipMessage.request('ACK', 'sip:placeholder'));
       this.net.engineBye(d, 'SIP ;cause=487 ;text="ACK-BYE due to cancel race condition"');
     }
-    const synthetic = buildResponse(entry.request, 487, 'Request Terminated', getTag(res.get('to')) ?? newTag());
+    const synthetic = buildResponse(
+      entry.request,
+      487,
+      'Request Terminated',
+      getTag(res.get('to')) ?? newTag(),
+    );
     if (synthetic) this.ctx.deliverSynthetic(entry, synthetic, hop);
   }
 
   /** Create or confirm the UAC dialog from a 2xx or reliable 1xx (RFC 3261 §12.1.2). */
-  private uacDialog(entry: ClientEntry, res: SipMessage, inbound: InboundMessage, hop: Hop, lp: ListenPoint): Dialog | undefined {
+  private uacDialog(
+    entry: ClientEntry,
+    res: SipMessage,
+    inbound: InboundMessage,
+    hop: Hop,
+    lp: ListenPoint,
+  ): Dialog | undefined {
     const remoteTag = getTag(res.get('to')) ?? '';
     const confirmed = res.status >= 200;
     const existing = this.ctx.dialogs.get(entry.dialogId);
@@ -209,7 +241,8 @@ export class AppRequests {
     const { request, hop } = d.buildRequest(method, app, d.localSeq);
     if (!hop) return nok(NO_TRANSPORT);
     const lp = this.ctx.listenPoint(hop.protocol, hop.host) ?? d.listenPoint;
-    if (NEEDS_CONTACT.has(method) && !request.has('contact')) request.append('Contact', this.ctx.localContact(lp));
+    if (NEEDS_CONTACT.has(method) && !request.has('contact'))
+      request.append('Contact', this.ctx.localContact(lp));
     substituteLocalhost(request, this.ctx.hostport(lp));
     if (!defaultContentType(request)) return nok('Content-Type required for a non-SDP body');
     this.ctx.stampVia(request, lp);
@@ -229,7 +262,12 @@ export class AppRequests {
     const bytes = serializeMessage(request);
     const opts: SendOptions = {};
     if (d.connectionId) opts.connectionId = d.connectionId;
-    entry.tx = this.ctx.transactions.createClientTransaction(request, hop, this.inDialogHandlers(entry, d, hop), opts);
+    entry.tx = this.ctx.transactions.createClientTransaction(
+      request,
+      hop,
+      this.inDialogHandlers(entry, d, hop),
+      opts,
+    );
     this.ctx.clientEntries.set(entry.txnId, entry);
     return this.sentOk(entry.txnId, bytes, hop);
   }
@@ -299,7 +337,8 @@ export class AppRequests {
     }
     // A second CANCEL for the same INVITE changes nothing on the wire (RFC 3261 §9.1: one
     // CANCEL per request); the app gets the first one's echo again.
-    if (entry.cancelRequest) return this.sentOk(newTxnId(), serializeMessage(entry.cancelRequest), entry.tx.hop);
+    if (entry.cancelRequest)
+      return this.sentOk(newTxnId(), serializeMessage(entry.cancelRequest), entry.tx.hop);
     const extra: Array<[string, string]> = [];
     for (const h of app.headers) {
       if (h.key === 'reason' || h.key.startsWith('x-')) extra.push([h.name, h.value]);

@@ -109,7 +109,10 @@ export class CoreContext {
 
   listenPoint(protocol: TransportProtocol, host: string): ListenPoint | undefined {
     const family = host.includes(':') ? 6 : 4;
-    return this.transport.listenPointFor(protocol, family) ?? this.transport.listenPointFor(protocol, family === 4 ? 6 : 4);
+    return (
+      this.transport.listenPointFor(protocol, family) ??
+      this.transport.listenPointFor(protocol, family === 4 ? 6 : 4)
+    );
   }
 
   /** Is this hop one of our own listeners? (drachtio refuses to send to itself.) */
@@ -204,7 +207,10 @@ export class CoreContext {
   /** Put our Via on top of an outgoing request (RFC 3261 §8.1.1.7; `rport` per RFC 3581 §3). */
   stampVia(req: SipMessage, lp: ListenPoint): string {
     const branch = newBranch();
-    req.prepend('Via', `SIP/2.0/${lp.protocol.toUpperCase()} ${formatHost(lp.advertisedHost)}:${lp.port};rport;branch=${branch}`);
+    req.prepend(
+      'Via',
+      `SIP/2.0/${lp.protocol.toUpperCase()} ${formatHost(lp.advertisedHost)}:${lp.port};rport;branch=${branch}`,
+    );
     return branch;
   }
 
@@ -222,7 +228,11 @@ export class CoreContext {
    * Send a request the engine itself originates inside a dialog (ACK-timeout BYE, CANCEL
    * after 200, an app that went away) and return it as sent. Responses are not reported.
    */
-  sendEngineRequest(d: Dialog, method: string, headers: Array<[string, string]>): { bytes: Buffer; hop: Hop } | undefined {
+  sendEngineRequest(
+    d: Dialog,
+    method: string,
+    headers: Array<[string, string]>,
+  ): { bytes: Buffer; hop: Hop } | undefined {
     const app = SipMessage.request(method, 'sip:placeholder', headers);
     d.localSeq += 1;
     const { request, hop } = d.buildRequest(method, app, d.localSeq);
@@ -257,6 +267,7 @@ const IGNORE_RESPONSES: ClientTransactionHandlers = {
 export function responseHopFor(req: SipMessage, inbound: InboundMessage): { hop: Hop; opts: SendOptions } {
   const src = inbound.source;
   const opts = responseSendOptions(src) ?? {};
-  if (src.protocol === 'tcp') return { hop: { protocol: 'tcp', host: src.remoteAddress, port: src.remotePort }, opts };
+  if (src.protocol === 'tcp')
+    return { hop: { protocol: 'tcp', host: src.remoteAddress, port: src.remotePort }, opts };
   return { hop: responseHop(parseVia(topVia(req.getAll('via')) ?? ''), src), opts };
 }

@@ -60,7 +60,10 @@ export class Dialog {
   /** A re-INVITE from the peer is being handled (RFC 3261 §14.2: a second one gets 491). */
   incomingInviteOpen = false;
   /** Reliable provisionals awaiting PRACK, keyed by RSeq (RFC 3262 §3). */
-  readonly reliableProvisionals = new Map<number, { retransmitTimer?: TimerHandle; giveUpTimer?: TimerHandle }>();
+  readonly reliableProvisionals = new Map<
+    number,
+    { retransmitTimer?: TimerHandle; giveUpTimer?: TimerHandle }
+  >();
   nextRSeq = 1 + Math.floor(Math.random() * 1000);
 
   constructor(init: {

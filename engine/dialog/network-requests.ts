@@ -25,7 +25,12 @@ export class NetworkRequests {
   constructor(private readonly ctx: CoreContext) {}
 
   /** Entry point from the transaction layer for every request. */
-  onRequest(req: SipMessage, tx: ServerTransaction | undefined, inbound: InboundMessage, cancelled?: ServerTransaction): void {
+  onRequest(
+    req: SipMessage,
+    tx: ServerTransaction | undefined,
+    inbound: InboundMessage,
+    cancelled?: ServerTransaction,
+  ): void {
     const method = req.method;
     if (method === 'ACK') {
       this.onAck(req, inbound);
@@ -52,7 +57,13 @@ export class NetworkRequests {
     return undefined;
   }
 
-  private reply(tx: ServerTransaction, req: SipMessage, status: number, reason: string, extra: Array<[string, string]> = []): void {
+  private reply(
+    tx: ServerTransaction,
+    req: SipMessage,
+    status: number,
+    reason: string,
+    extra: Array<[string, string]> = [],
+  ): void {
     const res = buildResponse(req, status, reason, status > 100 ? newTag() : undefined, extra);
     if (res) this.respond(tx, res);
   }
@@ -193,7 +204,11 @@ export class NetworkRequests {
   }
 
   /** RFC 3261 §9.2 and drachtio's CANCEL cases: before/after a provisional, after the 200. */
-  private onCancel(cancelTx: ServerTransaction, inbound: InboundMessage, inviteTx: ServerTransaction | undefined): void {
+  private onCancel(
+    cancelTx: ServerTransaction,
+    inbound: InboundMessage,
+    inviteTx: ServerTransaction | undefined,
+  ): void {
     const cancel = cancelTx.request;
     const entry = inviteTx ? this.ctx.entriesByInviteTx.get(inviteTx) : undefined;
     if (!entry) {
@@ -246,7 +261,10 @@ export class NetworkRequests {
     }
     res.body = app.body;
     const lp = this.ctx.listenPoint(entry.inbound.source.protocol, entry.inbound.source.remoteAddress);
-    const createsDialog = !inDialog && ((method === 'INVITE' && status > 100 && status < 300) || (method === 'SUBSCRIBE' && status >= 200 && status < 300));
+    const createsDialog =
+      !inDialog &&
+      ((method === 'INVITE' && status > 100 && status < 300) ||
+        (method === 'SUBSCRIBE' && status >= 200 && status < 300));
     if (createsDialog) {
       // RFC 3261 §12.1.1: the UAS copies Record-Route into dialog-creating responses.
       for (const rr of req.getAll('record-route')) res.append('Record-Route', rr);
@@ -270,7 +288,8 @@ export class NetworkRequests {
     const bytes = serializeMessage(res);
     this.respond(entry.tx, res);
     const { hop, opts } = responseHopFor(req, entry.inbound);
-    if (reliable && dialog) this.retransmitReliable(dialog, Number(res.get('rseq')), bytes, hop, opts.connectionId);
+    if (reliable && dialog)
+      this.retransmitReliable(dialog, Number(res.get('rseq')), bytes, hop, opts.connectionId);
 
     if (status >= 200) {
       entry.finalSent = true;
@@ -279,7 +298,13 @@ export class NetworkRequests {
         if (dialog) dialog.incomingInviteOpen = false;
         if (status < 300 && dialog) {
           dialog.state = 'confirmed';
-          this.startPendingAck(dialog, parseCSeq(req.get('cseq') ?? '')?.seq ?? 0, bytes, hop, opts.connectionId);
+          this.startPendingAck(
+            dialog,
+            parseCSeq(req.get('cseq') ?? '')?.seq ?? 0,
+            bytes,
+            hop,
+            opts.connectionId,
+          );
           if (!inDialog) this.cdr('cdr:start', entry.inbound, res, 'uas');
         } else if (!inDialog && dialog) {
           this.ctx.removeDialog(dialog);
@@ -289,9 +314,10 @@ export class NetworkRequests {
         if (status >= 300 && !inDialog) this.cdr('cdr:stop', entry.inbound, res, 'call-rejected');
       }
     }
-    const dialogId = method === 'INVITE' && !inDialog
-      ? dialogIdOf(req.get('call-id') ?? '', getTag(req.get('from')) ?? '')
-      : (dialog?.id ?? '');
+    const dialogId =
+      method === 'INVITE' && !inDialog
+        ? dialogIdOf(req.get('call-id') ?? '', getTag(req.get('from')) ?? '')
+        : (dialog?.id ?? '');
     const meta = this.ctx.meta('application', bytes.length, hop.protocol, hop.host, hop.port);
     return {
       ok: true,
@@ -300,7 +326,11 @@ export class NetworkRequests {
     };
   }
 
-  private createUasDialog(entry: ServerEntry, res: SipMessage, lp: NonNullable<ReturnType<CoreContext['listenPoint']>>): Dialog {
+  private createUasDialog(
+    entry: ServerEntry,
+    res: SipMessage,
+    lp: NonNullable<ReturnType<CoreContext['listenPoint']>>,
+  ): Dialog {
     const req = entry.request;
     const callId = req.get('call-id') ?? '';
     const from = req.get('from') ?? '';
@@ -329,7 +359,13 @@ export class NetworkRequests {
   }
 
   /** RFC 3261 §13.3.1.4: retransmit the 2xx (T1 doubling to T2) until ACK; give up at 64·T1 with a BYE. */
-  private startPendingAck(d: Dialog, cseq: number, bytes: Buffer, hop: ReturnType<typeof responseHopFor>['hop'], connectionId?: string): void {
+  private startPendingAck(
+    d: Dialog,
+    cseq: number,
+    bytes: Buffer,
+    hop: ReturnType<typeof responseHopFor>['hop'],
+    connectionId?: string,
+  ): void {
     this.ctx.stopPendingAck(d);
     const { T1, T2 } = this.ctx.timers;
     const pending: Dialog['pendingAck'] = { cseq, bytes, hop, interval: T1 };
@@ -351,10 +387,19 @@ export class NetworkRequests {
   }
 
   /** RFC 3262 §3: retransmit a reliable provisional until PRACK; after 64·T1 the INVITE fails with 5xx. */
-  private retransmitReliable(d: Dialog, rseq: number, bytes: Buffer, hop: ReturnType<typeof responseHopFor>['hop'], connectionId?: string): void {
+  private retransmitReliable(
+    d: Dialog,
+    rseq: number,
+    bytes: Buffer,
+    hop: ReturnType<typeof responseHopFor>['hop'],
+    connectionId?: string,
+  ): void {
     const { T1 } = this.ctx.timers;
     const clock = this.ctx.clock;
-    const state: { retransmitTimer?: ReturnType<typeof clock.setTimer>; giveUpTimer?: ReturnType<typeof clock.setTimer> } = {};
+    const state: {
+      retransmitTimer?: ReturnType<typeof clock.setTimer>;
+      giveUpTimer?: ReturnType<typeof clock.setTimer>;
+    } = {};
     d.reliableProvisionals.set(rseq, state);
     let interval = T1;
     const tick = (): void => {
@@ -377,7 +422,12 @@ export class NetworkRequests {
     if (sent) this.ctx.deliverUnsolicited(d.owner, d.id, sent.bytes, sent.hop);
   }
 
-  private cdr(kind: 'cdr:attempt' | 'cdr:start' | 'cdr:stop', inbound: InboundMessage, msg: SipMessage, extra?: string): void {
+  private cdr(
+    kind: 'cdr:attempt' | 'cdr:start' | 'cdr:stop',
+    inbound: InboundMessage,
+    msg: SipMessage,
+    extra?: string,
+  ): void {
     const client = this.ctx.router.pickCdrClient(kind);
     if (!client) return;
     const d: Parameters<AppClient['deliverCdr']>[0] = {

@@ -28,19 +28,35 @@ export class EngineSipCore implements SipCore {
 
   /** Handlers the transaction layer calls. */
   readonly transactionHandlers: TransactionLayerHandlers = {
-    onRequest: (req: SipMessage, tx: ServerTransaction | undefined, inbound: InboundMessage, cancelled?: ServerTransaction) =>
-      this.net.onRequest(req, tx, inbound, cancelled),
+    onRequest: (
+      req: SipMessage,
+      tx: ServerTransaction | undefined,
+      inbound: InboundMessage,
+      cancelled?: ServerTransaction,
+    ) => this.net.onRequest(req, tx, inbound, cancelled),
     onStrayResponse: (res: SipMessage) => {
       // RFC 6026 §7.2: 2xx retransmissions outlive the INVITE client transaction; re-ACK them.
       if (res.status >= 200 && res.status < 300 && res.get('cseq')?.endsWith('INVITE')) this.app.reAck(res);
     },
   };
 
-  handleAppSip(client: AppClient, txnId: string, dialogId: string, proxyUri: string, raw: string): Promise<AppSipResult> {
+  handleAppSip(
+    client: AppClient,
+    txnId: string,
+    dialogId: string,
+    proxyUri: string,
+    raw: string,
+  ): Promise<AppSipResult> {
     return Promise.resolve(this.dispatch(client, txnId, dialogId, proxyUri, raw));
   }
 
-  private dispatch(client: AppClient, txnId: string, dialogId: string, proxyUri: string, raw: string): AppSipResult {
+  private dispatch(
+    client: AppClient,
+    txnId: string,
+    dialogId: string,
+    proxyUri: string,
+    raw: string,
+  ): AppSipResult {
     const parsed = parseAppMessage(raw);
     if (!parsed.ok) return { ok: false, reason: parsed.reason };
     const msg = parsed.message;

@@ -74,14 +74,28 @@ export class SipMessage {
     this.body = body;
   }
 
-  static request(method: string, uri: string, headers: Array<[string, string]> = [], body?: Buffer): SipMessage {
+  static request(
+    method: string,
+    uri: string,
+    headers: Array<[string, string]> = [],
+    body?: Buffer,
+  ): SipMessage {
     const msg = new SipMessage({ kind: 'request', method, uri, version: 'SIP/2.0' }, [], body ?? EMPTY_BODY);
     for (const [n, v] of headers) msg.append(n, v);
     return msg;
   }
 
-  static response(status: number, reason: string, headers: Array<[string, string]> = [], body?: Buffer): SipMessage {
-    const msg = new SipMessage({ kind: 'response', version: 'SIP/2.0', status, reason }, [], body ?? EMPTY_BODY);
+  static response(
+    status: number,
+    reason: string,
+    headers: Array<[string, string]> = [],
+    body?: Buffer,
+  ): SipMessage {
+    const msg = new SipMessage(
+      { kind: 'response', version: 'SIP/2.0', status, reason },
+      [],
+      body ?? EMPTY_BODY,
+    );
     for (const [n, v] of headers) msg.append(n, v);
     return msg;
   }

@@ -13,6 +13,7 @@ import { isValidConversationId } from './agent-invite.js';
 import { CallSession, type AgentTarget, type CallObserver } from './call-session.js';
 import type { EndCause, HangupRequester } from './call-state.js';
 import type { Clock, DialerPort, InboundInvite, PendingInvitePort } from './ports.js';
+import { CallRecordWriter } from './record-writer.js';
 
 export interface CallRegistryOptions {
   dialer: DialerPort;
@@ -45,10 +46,12 @@ export class CallRegistry implements CallsApi {
   private readonly newId: () => string;
   private idleWaiters: Array<() => void> = [];
   private readonly observer: CallObserver;
+  private readonly records: CallRecordWriter;
 
   constructor(opts: CallRegistryOptions) {
     this.opts = opts;
     this.newId = opts.newId ?? randomUUID;
+    this.records = new CallRecordWriter(opts.store, opts.clock, opts.logger);
     this.observer = {
       onAnswered: (call, setupMs) => {
         opts.metrics.callSetupSeconds.observe(setupMs / 1000);
@@ -165,10 +168,12 @@ export class CallRegistry implements CallsApi {
             endReason: extra.ended.cause,
           }
         : { ...base, state: call.answeredAt !== undefined ? 'answered' : 'setup' };
-    // The store never holds up SIP: a failed write is logged and the call goes on.
-    this.opts.store.putCall(record).catch((err: unknown) => {
-      this.opts.logger.warn({ err, callId: call.id }, 'call record not stored');
-    });
+    this.records.put(record);
+  }
+
+  /** Write every call record still queued (shutdown). */
+  flushRecords(): Promise<void> {
+    return this.records.flush();
   }
 }
 

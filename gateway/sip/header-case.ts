@@ -4,18 +4,13 @@
  * the environment variable `DRACHTIO_PRESERVE_HEADER_NAMES` (comma-separated), which it reads
  * each time it sends (`getHeaderName` in drachtio-srf's `lib/sip-parser/parser.js`). Some
  * receivers match header names case-sensitively against the spelling they expect (Genesys and
- * `User-to-User`), so every configured name Baton sends is put on that list at start. Pure.
+ * `User-to-User`), so every configured name Baton sends is put on that list at start. Only when
+ * one is needed: drachtio-srf then re-reads and splits the variable for every header it names,
+ * which costs a few per cent of the CPU at high call rates. Pure.
  */
 
 /** The environment variable drachtio-srf reads. */
 export const PRESERVE_HEADER_NAMES_ENV = 'DRACHTIO_PRESERVE_HEADER_NAMES';
-
-/**
- * Header names the gateway itself sends outside `aiAgent.headers`, spelled as RFC 3261 §20
- * writes them; names are case-insensitive on the wire (§7.3.1), but some test tools and
- * carriers' filters are not.
- */
-export const GATEWAY_HEADER_NAMES: readonly string[] = ['Retry-After', 'Proxy-Authenticate'];
 
 /** Names drachtio-srf keeps as written without being told. */
 function keptAnyway(name: string): boolean {

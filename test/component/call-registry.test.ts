@@ -19,6 +19,7 @@ import {
   type SipAnswer,
 } from '../../gateway/call/ports.js';
 import { createRootLogger } from '../../gateway/observability/logger.js';
+import { RECORD_FLUSH_MS } from '../../gateway/call/record-writer.js';
 import type { CallRecord } from '../../gateway/store/store-port.js';
 import { FakeClock } from '../support/fake-clock.js';
 
@@ -154,8 +155,12 @@ describe('a call through the registry', () => {
     expect(t.counters['calls{carrier-a,answered}']).toBe(1);
     expect([t.counters['active+'], t.counters['active-']]).toEqual([1, 1]);
     expect(t.released()).toBe(1);
-    expect(t.records.map((r) => r.state)).toEqual(['setup', 'answered', 'ended']);
-    expect(t.records[2]).toMatchObject({ result: 'answered', endReason: 'agent-hangup', trunk: 'carrier-a' });
+    // Setup, answer and end within one flush interval: one write, of the latest state.
+    expect(t.records).toEqual([]);
+    t.clock.advance(RECORD_FLUSH_MS);
+    await flush();
+    expect(t.records.map((r) => r.state)).toEqual(['ended']);
+    expect(t.records[0]).toMatchObject({ result: 'answered', endReason: 'agent-hangup', trunk: 'carrier-a' });
     expect(t.registry.size).toBe(0);
     await t.registry.whenIdle();
   });
@@ -174,7 +179,10 @@ describe('a call through the registry', () => {
     const t = setup();
     t.caller.cancel?.();
     expect(t.dialer.cancels).toBe(1);
-    expect(t.clock.pending).toBe(0);
+    // The answer timer is gone: nothing more happens when it would have fired.
+    t.clock.advance(20_000);
+    expect(t.dialer.cancels).toBe(1);
+    expect(t.caller.rejected).toBeUndefined();
     expect(t.counters['calls{carrier-a,cancelled}']).toBe(1);
   });
 
@@ -220,6 +228,22 @@ describe('a call through the registry', () => {
     expect(await t.registry.hangup('id-1')).toBe(true);
     expect([t.caller.dialog.hangups, agentDialog.hangups]).toEqual([1, 1]);
     expect(await t.registry.hangup('id-1')).toBe(false);
+    await t.registry.flushRecords();
     expect(t.records.at(-1)).toMatchObject({ state: 'ended', endReason: 'operator-hangup' });
+  });
+
+  it('records are written behind: each flush writes the latest state of each call once', async () => {
+    const t = setup();
+    t.clock.advance(RECORD_FLUSH_MS);
+    await flush();
+    expect(t.records.map((r) => r.state)).toEqual(['setup']);
+    t.dialer.events?.onAnswered(new FakeDialog('agent-leg', 'v=0 agent'));
+    await flush();
+    t.clock.advance(RECORD_FLUSH_MS - 1);
+    expect(t.records).toHaveLength(1);
+    t.clock.advance(1);
+    await flush();
+    expect(t.records.map((r) => r.state)).toEqual(['setup', 'answered']);
+    expect(t.records[1]?.answeredAt).toBeInstanceOf(Date);
   });
 });

@@ -16,7 +16,8 @@ import {
   type SippServer,
   type SippTransport,
 } from '../support/sipp.js';
-import { SDP_ANSWER, deferred, waitFor, withTimeout } from './srf-helpers.js';
+import { SDP_ANSWER, deferred, hangUp, requestFinal, waitFor, withTimeout } from './srf-helpers.js';
+import { dialogRequest } from './srf-helpers.js';
 
 let eut: EngineUnderTest;
 let srf: Srf;
@@ -32,7 +33,10 @@ afterAll(async () => {
   await eut?.close();
 });
 
-const credentials = { username: SCENARIO_KEY_DEFAULTS.auth_user!, password: SCENARIO_KEY_DEFAULTS.auth_password! };
+const credentials = {
+  username: SCENARIO_KEY_DEFAULTS.auth_user!,
+  password: SCENARIO_KEY_DEFAULTS.auth_password!,
+};
 
 function uriOf(server: SippServer, transport: SippTransport): string {
   return `sip:far-end@${server.address}${transport === 'tcp' ? ';transport=tcp' : ''}`;
@@ -47,7 +51,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf UAC over %s', (transport) => {
     const uas = await farEnd('uas-answer-200.xml', transport);
     const dlg = await srf.createUAC(uriOf(uas, transport), { localSdp: SDP_ANSWER });
     expect(dlg.remote.sdp).toContain('m=audio');
-    await dlg.destroy();
+    await hangUp(dlg);
     expectSippPass(await uas.done);
   });
 
@@ -63,48 +67,48 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf UAC over %s', (transport) => {
   it('answers a 407 digest challenge with the credentials given (new INVITE, same Call-ID)', async () => {
     const uas = await farEnd('uas-challenge-407.xml', transport);
     const dlg = await srf.createUAC(uriOf(uas, transport), { localSdp: SDP_ANSWER, auth: credentials });
-    await dlg.destroy();
+    await hangUp(dlg);
     expectSippPass(await uas.done);
   });
 
   it('answers a 401 challenge; the far end verifies the digest', async () => {
     const uas = await farEnd('uas-challenge-401.xml', transport);
     const dlg = await srf.createUAC(uriOf(uas, transport), { localSdp: SDP_ANSWER, auth: credentials });
-    await dlg.destroy();
+    await hangUp(dlg);
     expectSippPass(await uas.done);
   });
 
   it('a 404 rejects createUAC with the status (the stack ACKs it)', async () => {
     const uas = await farEnd('uas-reject-404.xml', transport);
-    await expect(srf.createUAC(uriOf(uas, transport), { localSdp: SDP_ANSWER })).rejects.toMatchObject({ status: 404 });
+    await expect(srf.createUAC(uriOf(uas, transport), { localSdp: SDP_ANSWER })).rejects.toMatchObject({
+      status: 404,
+    });
     expectSippPass(await uas.done);
   });
 
   it('srf.request OPTIONS gets the far end 200', async () => {
     const uas = await farEnd('uas-options-200.xml', transport);
-    const status = deferred<number>();
-    srf.request(uriOf(uas, transport), { method: 'OPTIONS' }, (err: Error | null, req: Srf.SrfRequest) => {
-      if (err) return status.reject(err);
-      req.on('response', (res: Srf.SrfResponse) => status.resolve(res.status));
-    });
-    expect(await withTimeout(status.promise, 5000, 'OPTIONS response')).toBe(200);
+    const res = await withTimeout(
+      requestFinal(srf, uriOf(uas, transport), { method: 'OPTIONS' }),
+      5000,
+      'OPTIONS',
+    );
+    expect(res.status).toBe(200);
     expectSippPass(await uas.done);
   });
 
   it('CANCELs a ringing INVITE: createUAC rejects with 487', async () => {
     const uas = await farEnd('uas-ring-forever.xml', transport);
     let request: Srf.SrfRequest | undefined;
-    const call = srf.createUAC(
-      uriOf(uas, transport),
-      { localSdp: SDP_ANSWER },
-      {
-        cbRequest: (_err: unknown, req: Srf.SrfRequest) => (request = req),
-        // The scripted far end expects the CANCEL after its 180 (not after its 100 Trying).
-        cbProvisional: (res: Srf.SrfResponse) => {
-          if (res.status === 180) request?.cancel(() => undefined);
-        },
+    // srf calls cbRequest(err, req); its typings declare cbRequest(req).
+    const progress = {
+      cbRequest: (_err: unknown, req: Srf.SrfRequest) => (request = req),
+      // The scripted far end expects the CANCEL after its 180 (not after its 100 Trying).
+      cbProvisional: (res: Srf.SrfResponse) => {
+        if (res.status === 180) request?.cancel(() => undefined);
       },
-    );
+    };
+    const call = srf.createUAC(uriOf(uas, transport), { localSdp: SDP_ANSWER }, progress as never);
     await expect(call).rejects.toMatchObject({ status: 487 });
     expectSippPass(await uas.done);
   });
@@ -115,7 +119,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf UAC over %s', (transport) => {
       localSdp: SDP_ANSWER,
       headers: { Supported: '100rel' },
     });
-    await dlg.destroy();
+    await hangUp(dlg);
     expectSippPass(await uas.done);
   });
 
@@ -124,7 +128,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf UAC over %s', (transport) => {
     const dlg = await srf.createUAC(uriOf(uas, transport), { localSdp: SDP_ANSWER });
     const answer = await dlg.modify(SDP_ANSWER.replace('a=sendrecv', 'a=sendonly'));
     expect(answer).toMatch(/a=recvonly|a=inactive/);
-    await dlg.destroy();
+    await hangUp(dlg);
     expectSippPass(await uas.done);
   });
 
@@ -138,7 +142,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf UAC over %s', (transport) => {
     });
     await withTimeout(modified.promise, 5000, 'modify');
     await new Promise((r) => setTimeout(r, 100));
-    await dlg.destroy();
+    await hangUp(dlg);
     expectSippPass(await uas.done);
   });
 
@@ -150,7 +154,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf UAC over %s', (transport) => {
       res.send(200);
       frags.push(req.body);
     });
-    const res = await dlg.request({
+    const res = await dialogRequest(dlg, {
       method: 'REFER',
       headers: { 'Refer-To': '<sip:human@127.0.0.1>', 'Referred-By': '<sip:baton@127.0.0.1>' },
     });
@@ -158,7 +162,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf UAC over %s', (transport) => {
     await waitFor(() => frags.length >= 2, 5000, 'NOTIFYs');
     expect(frags[0]).toContain('SIP/2.0 100');
     expect(frags[frags.length - 1]).toContain('SIP/2.0 200');
-    await dlg.destroy();
+    await hangUp(dlg);
     expectSippPass(await uas.done);
   });
 });
@@ -245,7 +249,10 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf B2BUA over %s', (transport) =>
   it('reliable 183 on both legs: PRACK from A, PRACK to B', async () => {
     // As drachtio-srf's own PRACK case: copy all headers both ways, so B sees A's 100rel offer
     // and A gets B's Require: 100rel (which makes srf send the A-leg 183 reliably).
-    const uas = await bridgeTo('uas-prack-183.xml', { proxyRequestHeaders: ['all'], proxyResponseHeaders: ['all'] });
+    const uas = await bridgeTo('uas-prack-183.xml', {
+      proxyRequestHeaders: ['all'],
+      proxyResponseHeaders: ['all'],
+    });
     expectSippPass(await caller('uac-prack.xml'));
     expectSippPass(await uas.done);
   });

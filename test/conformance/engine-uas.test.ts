@@ -8,6 +8,7 @@ import type Srf from 'drachtio-srf';
 import { connectApp, startEngine, type EngineUnderTest } from '../support/engine-harness.js';
 import { expectSippPass, runSipp, type SippTransport } from '../support/sipp.js';
 import { SDP_ANSWER, deferred, holdAnswer, waitFor, withTimeout } from './srf-helpers.js';
+import { dialogRequest } from './srf-helpers.js';
 
 type Handler = (req: Srf.SrfRequest, res: Srf.SrfResponse) => void | Promise<void>;
 
@@ -20,7 +21,8 @@ beforeAll(async () => {
   eut = await startEngine();
   srf = await connectApp(eut);
   srf.invite((req, res) => void onInvite(req, res));
-  srf.options((req, res) => void onOptions(req, res));
+  // srf.options exists in drachtio-srf's JavaScript but not in its shipped typings.
+  (srf as unknown as { options(h: Handler): void }).options((req, res) => void onOptions(req, res));
 });
 
 afterAll(async () => {
@@ -118,7 +120,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf UAS over %s', (transport) => {
     onInvite = async (req, res) => {
       const dlg = await answer(req, res);
       setTimeout(() => {
-        void dlg.request({
+        void dialogRequest(dlg, {
           method: 'INFO',
           headers: { 'Content-Type': 'application/dtmf-relay' },
           body: 'Signal=5\r\nDuration=160\r\n',
@@ -138,9 +140,10 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf UAS over %s', (transport) => {
         notifies.push(nreq.body);
       });
       setTimeout(() => {
-        dlg
-          .request({ method: 'REFER', headers: { 'Refer-To': '<sip:human@127.0.0.1>' } })
-          .then((r: Srf.SrfResponse) => referStatus.resolve(r.status), referStatus.reject);
+        dialogRequest(dlg, { method: 'REFER', headers: { 'Refer-To': '<sip:human@127.0.0.1>' } }).then(
+          (r: Srf.SrfResponse) => referStatus.resolve(r.status),
+          referStatus.reject,
+        );
       }, 100);
     };
     expectSippPass(await caller('uac-call-expect-refer.xml'));
@@ -158,7 +161,7 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf UAS over %s', (transport) => {
         rres.send(202);
         referTo.resolve(rreq.get('Refer-To'));
         const notify = (frag: string, state: string): Promise<unknown> =>
-          dlg.request({
+          dialogRequest(dlg, {
             method: 'NOTIFY',
             headers: {
               Event: 'refer',
@@ -182,7 +185,9 @@ describe.each<SippTransport>(['udp', 'tcp'])('srf UAS over %s', (transport) => {
       expect(req.body ?? '').toBe('');
       const dlg = await srf.createUAS(req, res, { localSdp: SDP_ANSWER });
       // srf resolves createUAS on the 200; the ACK (with the answer) follows as the 'ack' event.
-      dlg.once('ack', (ackReq: Srf.SrfRequest) => ack.resolve(ackReq.body));
+      (dlg as unknown as NodeJS.EventEmitter).once('ack', (ackReq: Srf.SrfRequest) =>
+        ack.resolve(ackReq.body),
+      );
     };
     expectSippPass(await caller('uac-late-offer.xml'));
     expect(await withTimeout(ack.promise, 3000, 'ACK with answer')).toContain('m=audio');
@@ -201,7 +206,11 @@ describe('srf UAS without an app routing INVITE', () => {
     const lone = await startEngine();
     try {
       expectSippPass(
-        await runSipp({ scenario: 'uac-expect-503.xml', remote: `127.0.0.1:${lone.sipPort}`, timeoutMs: 10_000 }),
+        await runSipp({
+          scenario: 'uac-expect-503.xml',
+          remote: `127.0.0.1:${lone.sipPort}`,
+          timeoutMs: 10_000,
+        }),
       );
     } finally {
       await lone.close();
@@ -218,11 +227,14 @@ describe('ACK timeout (Timer H = 64·T1)', () => {
       try {
         const app = await connectApp(fast);
         const destroyed = deferred<string>();
-        app.invite(async (req, res) => {
-          const dlg = await app.createUAS(req, res, { localSdp: SDP_ANSWER });
-          dlg.on('destroy', (msg: Srf.SrfRequest | undefined, reason?: string) =>
-            destroyed.resolve(reason ?? msg?.get('Reason') ?? ''),
-          );
+        app.invite((req, res) => {
+          void app
+            .createUAS(req, res, { localSdp: SDP_ANSWER })
+            .then((dlg: Srf.Dialog) =>
+              dlg.on('destroy', (msg: Srf.SrfRequest | undefined, reason?: string) =>
+                destroyed.resolve(reason ?? msg?.get('Reason') ?? ''),
+              ),
+            );
         });
         const result = await runSipp({
           scenario: 'uac-call-no-ack.xml',

@@ -21,8 +21,9 @@
  * No message in the corpus has an IPv6 sent-by.
  *
  * Over TCP, responses come back on the connection (RFC 3261 §18.2.2). Each message gets a fresh
- * connection. The probe reuses it unless the framing broke (the engine closes it, or the
- * message never ends).
+ * connection, and the probe reuses it unless the framing broke (the engine closes it, or the
+ * message never ends). When the connection is gone before an answer is ready, §18.2.2 has the
+ * server connect to `received` at the sent-by port, so we listen on TCP there too.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -83,7 +84,9 @@ const app = { outcome: { kind: 'app' } } as const satisfies Expectation;
 const silent = { outcome: { kind: 'silent' } } as const satisfies Expectation;
 const engine = (status: number, header?: [string, RegExp]): Outcome =>
   header ? { kind: 'engine', status, header } : { kind: 'engine', status };
-const rejected = (status: number, header?: [string, RegExp]): Expectation => ({ outcome: engine(status, header) });
+const rejected = (status: number, header?: [string, RegExp]): Expectation => ({
+  outcome: engine(status, header),
+});
 
 const EXPECTED: Record<string, Expectation> = {
   // §3.1.1.1: valid, but To carries a tag, so the INVITE claims a dialog this UA never had:
@@ -190,7 +193,8 @@ interface Subject {
 function subjectOf(file: TortureFile): Subject {
   const bytes = readFileSync(join(RFC4475_DIR, file.name));
   const digest = createHash('sha256').update(bytes).digest('hex');
-  if (digest !== file.sha256) throw new Error(`${file.name}: sha256 ${digest}, MANIFEST.tsv says ${file.sha256}`);
+  if (digest !== file.sha256)
+    throw new Error(`${file.name}: sha256 ${digest}, MANIFEST.tsv says ${file.sha256}`);
   const parsed = parseMessage(bytes);
   const msg: SipMessage | undefined = parsed.ok ? parsed.message : parsed.partial;
   const firstLine = /^(\S+) +(\S+)/.exec(bytes.toString('latin1'));
@@ -201,12 +205,13 @@ function subjectOf(file: TortureFile): Subject {
     name: file.name,
     bytes,
     isRequest: !isResponse,
-    method: isResponse ? '' : (msg?.method || firstLine?.[1] || ''),
-    requestUri: isResponse ? '' : (msg?.uri || firstLine?.[2] || ''),
+    method: isResponse ? '' : msg?.method || firstLine?.[1] || '',
+    requestUri: isResponse ? '' : msg?.uri || firstLine?.[2] || '',
     callId: msg?.get('call-id'),
     udpFromPort: via && !via.params.has('rport') ? (via.port ?? DEFAULT_SIP_PORT) : DEFAULT_SIP_PORT,
     sentByPort: via?.port ?? DEFAULT_SIP_PORT,
-    txKey: parsed.ok && top && !isResponse ? serverKey(parsed.message, top, parsed.message.method) : undefined,
+    txKey:
+      parsed.ok && top && !isResponse ? serverKey(parsed.message, top, parsed.message.method) : undefined,
   };
 }
 
@@ -232,7 +237,10 @@ beforeAll(async () => {
   srf = await connectApp(eut);
   // srf.invite, srf.register … are `use` bound to the verb (drachtio-srf lib/connect.js); `use`
   // with a verb routes methods srf has no shortcut for, such as intmeth's.
-  const verbs = new Set(['options', ...subjects.filter((s) => s.isRequest).map((s) => s.method.toLowerCase())]);
+  const verbs = new Set([
+    'options',
+    ...subjects.filter((s) => s.isRequest).map((s) => s.method.toLowerCase()),
+  ]);
   for (const verb of verbs) {
     srf.use(verb, (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
       delivered.push({ method: req.method, callId: req.get('Call-ID') ?? '' });
@@ -289,7 +297,7 @@ function expectedView(outcome: Outcome, method: string, appSees = method): Obser
       };
     case 'engine': {
       const view: Observed = { finals: [outcome.status], provisionals: [], delivered: [] };
-      if (outcome.header) view.header = expect.stringMatching(outcome.header[1]) as unknown as string;
+      if (outcome.header) view.header = expect.stringMatching(outcome.header[1]);
       return view;
     }
     case 'silent':
@@ -322,6 +330,44 @@ function isFinalFor(callId: string | undefined): (r: Received) => boolean {
   return (r) => r.status !== undefined && r.status >= 200 && r.get('call-id') === callId;
 }
 
+/** RFC 3261 §17.1.1.3: a UAC ACKs every non-2xx final response to its INVITE. */
+async function ackFailures(
+  got: Received[],
+  requestUri: (callId: string | undefined) => string,
+  send: (ack: Buffer) => Promise<void>,
+): Promise<void> {
+  for (const r of got) {
+    if (r.status === undefined || r.status < 300 || !/\bINVITE\s*$/.test(r.get('cseq') ?? '')) continue;
+    const ack = ackFor(requestUri(r.get('call-id')), r);
+    if (ack) await send(ack);
+  }
+}
+
+/**
+ * An OPTIONS from the same client, to show the engine lives on: over UDP from our port 5060,
+ * over TCP on `conn` when given (the stream is still sound), else on a new connection. Returns
+ * the status of the final response, if one came.
+ */
+async function probe(
+  transport: 'udp' | 'tcp',
+  conn: TcpPeer | undefined,
+  from: number,
+): Promise<number | undefined> {
+  const id = `probe-${transport}-${++probeCount}`;
+  const inbox = transport === 'udp' ? udp.inbox : tcpInbox;
+  const own =
+    transport === 'tcp' && (!conn || conn.ended)
+      ? await TcpPeer.connect(CLIENT_HOST, target, inbox)
+      : undefined;
+  const via = own ?? conn;
+  const port = via ? via.localPort : DEFAULT_SIP_PORT;
+  const request = optionsProbe(transport, { host: CLIENT_HOST, port }, target, id);
+  await (via ? via.send(request) : udp.send(request, DEFAULT_SIP_PORT, target));
+  const answer = await inbox.waitFor(isFinalFor(`${id}@${CLIENT_HOST}`), ANSWER_WAIT_MS, from);
+  own?.close();
+  return answer?.status;
+}
+
 describe('RFC 4475 corpus on the wire', () => {
   it('covers all 49 referenced messages, each read with its MANIFEST sha256', () => {
     expect(subjects).toHaveLength(49);
@@ -343,44 +389,26 @@ describe.each(['udp', 'tcp'] as const)('RFC 4475 messages over %s', (transport) 
     // Send the exact bytes, and wait for the answer that should come (if any).
     const inbox = transport === 'udp' ? udp.inbox : tcpInbox;
     const from = inbox.messages.length;
-    let conn: TcpPeer | undefined;
-    const sendOnChannel = (bytes: Buffer): Promise<void> =>
-      conn ? conn.send(bytes) : udp.send(bytes, s.udpFromPort, target);
-    if (transport === 'tcp') conn = await TcpPeer.connect(CLIENT_HOST, target, inbox);
-    await sendOnChannel(s.bytes);
+    const conn = transport === 'tcp' ? await TcpPeer.connect(CLIENT_HOST, target, inbox) : undefined;
+    await (conn ? conn.send(s.bytes) : udp.send(s.bytes, s.udpFromPort, target));
     if (outcome.kind !== 'silent') await inbox.waitFor(isFinalFor(s.callId), ANSWER_WAIT_MS, from);
-    if (next && next.outcome.kind !== 'silent') await inbox.waitFor(isFinalFor(next.callId), ANSWER_WAIT_MS, from);
+    if (next && next.outcome.kind !== 'silent')
+      await inbox.waitFor(isFinalFor(next.callId), ANSWER_WAIT_MS, from);
     const closed = stream === 'closes' && conn ? await conn.waitEnded(ANSWER_WAIT_MS) : false;
     if (s.txKey) answeredAt.set(s.txKey, Date.now());
 
-    // RFC 3261 §17.1.1.3: a UAC ACKs every non-2xx final response to its INVITE.
-    for (const r of inbox.messages.slice(from)) {
-      if (r.status === undefined || r.status < 300 || !/\bINVITE\s*$/.test(r.get('cseq') ?? '')) continue;
-      const uri = r.get('call-id') === next?.callId ? next.requestUri : s.requestUri;
-      const ack = ackFor(uri, r);
-      if (ack && !conn?.ended) await sendOnChannel(ack);
-    }
-
-    // The engine must live on: an OPTIONS from the same client gets the app's 200.
-    const probeId = `probe-${transport}-${++probeCount}`;
-    let probeConn: TcpPeer | undefined;
-    if (transport === 'tcp' && (conn!.ended || stream !== undefined)) {
-      probeConn = await TcpPeer.connect(CLIENT_HOST, target, inbox);
-    }
-    const probeFrom: Endpoint =
-      transport === 'udp'
-        ? { host: CLIENT_HOST, port: DEFAULT_SIP_PORT }
-        : { host: CLIENT_HOST, port: (probeConn ?? conn)!.localPort };
-    const probe = optionsProbe(transport, probeFrom, target, probeId);
-    if (transport === 'udp') await udp.send(probe, DEFAULT_SIP_PORT, target);
-    else await (probeConn ?? conn)!.send(probe);
-    const probeAnswer = await inbox.waitFor(isFinalFor(`${probeId}@${CLIENT_HOST}`), ANSWER_WAIT_MS, from);
+    const requestUri = (callId: string | undefined): string =>
+      next && callId === next.callId ? next.requestUri : s.requestUri;
+    await ackFailures(inbox.messages.slice(from), requestUri, (ack) =>
+      conn ? (conn.ended ? Promise.resolve() : conn.send(ack)) : udp.send(ack, s.udpFromPort, target),
+    );
+    const probeStatus = await probe(transport, stream === undefined ? conn : undefined, from);
     await sleep(QUIET_MS);
 
     const got = inbox.messages.slice(from);
     const observed: Record<string, unknown> = {
       message: observedView(got, s.callId, outcome),
-      probe: probeAnswer?.status,
+      probe: probeStatus,
       // Every request handed to the app was answered: no call or transaction is left behind.
       core: eut.engine.core.stats(),
     };
@@ -398,7 +426,6 @@ describe.each(['udp', 'tcp'] as const)('RFC 4475 messages over %s', (transport) 
       expected.engineClosedConnection = stream === 'closes';
     }
     conn?.close();
-    probeConn?.close();
     expect(observed).toEqual(expected);
   });
 });

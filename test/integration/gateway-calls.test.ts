@@ -7,6 +7,8 @@
  * Addresses: 127.0.0.1 is trunk `carrier-a`; 127.0.0.2 is trunk `secure-ivr`, which needs digest
  * credentials; 127.0.0.9 is in no trunk.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayProcess } from '../support/gateway-process.js';
 import { allocPort } from '../support/ports.js';
@@ -363,4 +365,43 @@ describe('gateway limits and shutdown', () => {
     expect(await gw.exited).toBe(0);
     expect(gw.logs.some((l) => l.msg === 'call ended' && l.cause === 'shutdown')).toBe(true);
   });
+});
+
+describe('gateway on an external SIP server (sip.drachtio)', () => {
+  let engine: ChildProcess | undefined;
+  let gw: GatewayProcess | undefined;
+
+  afterAll(async () => {
+    await gw?.stop();
+    engine?.kill('SIGTERM');
+  });
+
+  it('connects to a separate baton-engine process as it would to drachtio-server, and carries a call', async () => {
+    const [sipPort, adminPort, agentPort] = [await allocPort(), await allocPort(), await allocPort()];
+    const secret = 'external-server-secret';
+    engine = spawn(
+      process.execPath,
+      [
+        ...['--import', 'tsx', 'engine/main.ts'],
+        ...['-c', `sip:127.0.0.1:${sipPort};transport=udp,tcp`, '--address', '127.0.0.1'],
+        ...['-p', String(adminPort), '--secret', secret, '-l', 'warn'],
+      ],
+      { cwd: fileURLToPath(new URL('../../', import.meta.url)), stdio: 'ignore' },
+    );
+    gw = await startGateway({
+      ...gatewayConfig(agentPort),
+      sip: { drachtio: { host: '127.0.0.1', port: adminPort, secret } },
+    });
+    // The gateway started no engine of its own.
+    expect(gw.logs.some((l) => l.msg === 'embedded SIP engine started')).toBe(false);
+    const a = await startAgent('ai-agent-answers.xml', agentPort);
+    const c = await runSipp({
+      scenario: 'caller-basic-call.xml',
+      remote: `127.0.0.1:${sipPort}`,
+      service: DIALED,
+      timeoutMs: SIPP_TIMEOUT_MS,
+    });
+    expectSippPass(c, await a.done);
+    expect(await gw.metric('baton_calls_total', { trunk: 'carrier-a', result: 'answered' })).toBe(1);
+  }, 60_000);
 });

@@ -226,7 +226,9 @@ export class TcpPeer {
   }
 
   send(bytes: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => this.socket.write(bytes, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.socket.write(bytes, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   /** True once the engine has ended the connection, waiting up to `timeoutMs` for it. */
@@ -275,7 +277,13 @@ export function ackFor(requestUri: string, response: Received): Buffer | undefin
   const to = response.get('to');
   const callId = response.get('call-id');
   const seq = /^\s*(\d+)/.exec(response.get('cseq') ?? '')?.[1];
-  if (via === undefined || from === undefined || to === undefined || callId === undefined || seq === undefined) {
+  if (
+    via === undefined ||
+    from === undefined ||
+    to === undefined ||
+    callId === undefined ||
+    seq === undefined
+  ) {
     return undefined;
   }
   const ack = SipMessage.request('ACK', requestUri, [

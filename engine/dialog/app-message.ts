@@ -45,8 +45,9 @@ export function parseAppMessage(raw: string): AppMessageResult {
     if (colon <= 0) return { ok: false, reason: `invalid header line: ${line.slice(0, 40)}` };
     const name = line.slice(0, colon).trim();
     const value = line.slice(colon + 1).trim();
-    // RFC 3261 §7.3: header values may not carry bare CR/LF; a NUL would corrupt the wire.
-    if (/[\r\n\0]/.test(value)) return { ok: false, reason: `invalid characters in header ${name}` };
+    // RFC 3261 §7.3.1: a value cannot carry a line break (that would inject headers). A NUL may
+    // appear escaped inside a quoted string (RFC 4475 §3.1.1.2), so it is allowed.
+    if (/[\r\n]/.test(value)) return { ok: false, reason: `invalid characters in header ${name}` };
     headers.push({ name, value, key: headerKey(name) });
   }
   message.headers = headers.filter((h) => !IMMUTABLE.has(h.key));

@@ -8,7 +8,7 @@
 import type { AppClient, AppSipResult } from '../control/sip-core-port.js';
 import { buildResponse } from '../sip/error-response.js';
 import { checkRequestSyntax, validateRequest } from '../sip/message-validation.js';
-import { getTag, parseCSeq, parseRAck, splitList } from '../sip/header-values.js';
+import { getTag, parseCSeq, parseRAck, parseVia, splitList, topVia } from '../sip/header-values.js';
 import type { SipMessage } from '../sip/message.js';
 import { serializeMessage } from '../sip/serializer.js';
 import type { ServerTransaction } from '../transaction/transaction-types.js';
@@ -16,7 +16,7 @@ import type { InboundMessage } from '../transport/transport-types.js';
 import { defaultContentType, substituteLocalhost } from './app-message.js';
 import { CoreContext, responseHopFor, type ServerEntry } from './core-context.js';
 import { Dialog, contactUri, recordRoutes } from './dialog.js';
-import { dialogIdOf, initialCSeq, newTag, newTxnId } from './ids.js';
+import { MAGIC_COOKIE, dialogIdOf, initialCSeq, newTag, newTxnId } from './ids.js';
 
 /** Methods whose 2xx (or 1xx for INVITE) carries our Contact (RFC 3261 §12.1.1, §13.3.1.4; RFC 6665). */
 const CONTACT_METHODS = new Set(['INVITE', 'SUBSCRIBE', 'UPDATE', 'REFER', 'NOTIFY']);
@@ -81,9 +81,10 @@ export class NetworkRequests {
       this.reply(tx, req, verdict.status, verdict.reason, verdict.extraHeaders);
       return;
     }
-    if (method === 'INVITE') {
+    if (method === 'INVITE' && !isRfc2543(req)) {
       // drachtio-server's checks before an INVITE reaches an app: a Contact with a host, and a
-      // From tag (RFC 3261 §8.1.1.3 makes the tag mandatory; §8.1.1.8 the Contact).
+      // From tag (RFC 3261 §8.1.1.3 makes the tag mandatory; §8.1.1.8 the Contact). RFC 2543
+      // peers had neither rule, and RFC 3261 §8.2 / RFC 4475 §3.4.1 ask us to serve them.
       const contact = contactUri(req);
       if (!contact || !getTag(req.get('from'))) {
         this.reply(tx, req, 400, contact ? 'Missing From tag' : 'Missing Contact');
@@ -236,6 +237,16 @@ export class NetworkRequests {
     // srf finds the INVITE by Call-ID and emits 'cancel' on it.
     this.ctx.deliverNetwork(entry.client, inbound, entry.txnId, '');
     this.cdr('cdr:stop', inbound, entry.request, 'call-canceled');
+  }
+
+  /** The app's response could not be used: answer 500 for it so the transaction completes. */
+  failOnAppError(client: AppClient, txnId: string): void {
+    const entry = this.ctx.serverEntries.get(txnId);
+    if (!entry || entry.client !== client || entry.finalSent) return;
+    entry.finalSent = true;
+    this.ctx.serverEntries.delete(txnId);
+    const res = buildResponse(entry.request, 500, 'Server Internal Error', entry.toTag ?? newTag());
+    if (res) this.respond(entry.tx, res);
   }
 
   /** An app's response to a request it was handed. */
@@ -439,6 +450,12 @@ export class NetworkRequests {
     if (extra !== undefined) d.extra = extra;
     client.deliverCdr(d);
   }
+}
+
+/** A request from an RFC 2543 peer: its top Via branch lacks the RFC 3261 magic cookie. */
+function isRfc2543(req: SipMessage): boolean {
+  const via = parseVia(topVia(req.getAll('via')) ?? '');
+  return !(via?.params.get('branch') ?? '').startsWith(MAGIC_COOKIE);
 }
 
 function requires100rel(msg: SipMessage): boolean {

@@ -58,7 +58,11 @@ export class EngineSipCore implements SipCore {
     raw: string,
   ): AppSipResult {
     const parsed = parseAppMessage(raw);
-    if (!parsed.ok) return { ok: false, reason: parsed.reason };
+    if (!parsed.ok) {
+      // An app's unusable answer must not leave the caller's transaction hanging forever.
+      if (txnId && !dialogId && raw.startsWith('SIP/')) this.net.failOnAppError(client, txnId);
+      return { ok: false, reason: parsed.reason };
+    }
     const msg = parsed.message;
     if (!msg.isRequest) {
       if (!txnId) return { ok: false, reason: 'a response needs the transaction id of its request' };

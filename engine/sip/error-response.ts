@@ -21,9 +21,9 @@ export function buildResponse(
   extraHeaders: Array<[string, string]> = [],
 ): SipMessage | undefined {
   if (!req.isRequest || req.method === 'ACK') return undefined;
-  if (!req.has('via') || !req.has('cseq') || !req.has('call-id') || !req.has('from') || !req.has('to')) {
-    return undefined;
-  }
+  // Via routes the answer and CSeq lets the peer match it; without From/To/Call-ID the request
+  // is still answered (RFC 4475 §3.3.1 wants a 400 for exactly that), with what it has.
+  if (!req.has('via') || !req.has('cseq')) return undefined;
   const res = SipMessage.response(status, reason);
   for (const h of req.headers) {
     if (!COPIED.has(h.key)) continue;

@@ -246,20 +246,26 @@ function hasBlankLine(buf: Buffer): boolean {
 
 /**
  * Content-Length (or its compact form `l`, RFC 3261 §7.3.3) from a header section, scanning
- * bytes rather than decoding text. Returns undefined when absent, -1 when not a number. The
- * first occurrence wins; the parser rejects a message that repeats it.
+ * bytes rather than decoding text. Returns undefined when absent, -1 when not a number, and -1
+ * when it is repeated with different values: on a stream that leaves the message boundary
+ * unknowable, so the connection cannot be trusted further (RFC 4475 §3.3.9).
  */
 export function contentLength(head: Buffer): number | undefined {
   let lineStart = head.indexOf(LF) + 1; // skip the start line
   if (lineStart === 0) return undefined;
+  let found: number | undefined;
   while (lineStart < head.length) {
     let lineEnd = head.indexOf(LF, lineStart);
     if (lineEnd < 0) lineEnd = head.length;
     const valueStart = matchContentLengthName(head, lineStart, lineEnd);
-    if (valueStart >= 0) return parseDigits(head, valueStart, lineEnd);
+    if (valueStart >= 0) {
+      const value = parseDigits(head, valueStart, lineEnd);
+      if (value < 0 || (found !== undefined && found !== value)) return -1;
+      found = value;
+    }
     lineStart = lineEnd + 1;
   }
-  return undefined;
+  return found;
 }
 
 const NAME = Buffer.from('content-length');

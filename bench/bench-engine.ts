@@ -24,6 +24,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import {
   assertPortFree,
@@ -60,7 +61,8 @@ const PORTS = {
 };
 const SECRET = 'baton-bench';
 const DEFAULT_RATES = [
-  200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800, 2000, 2400, 2800, 3200, 3600, 4000, 4500, 5000,
+  200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800, 2000, 2400, 2800, 3200, 3600, 4000, 4500, 5000, 6000,
+  7000, 8000, 10000, 12000, 14000, 16000,
 ];
 /** Pause between steps so transactions of the previous one drain before the next measures. */
 const SETTLE_MS = 1000;
@@ -244,6 +246,8 @@ async function runStep(
   workRoot: string,
 ): Promise<StepRecord> {
   const sampler = new ProcessSampler({ server: sut.server.pid, app: sut.app?.pid });
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
   const result = await runSippStep({
     scenario: SCENARIOS.uac,
     remote: sut.remote,
@@ -257,7 +261,15 @@ async function runStep(
     children,
     onStart: (pid) => sampler.add('sipp', pid),
   });
-  return { ...result, verdict: judgeStep(result, opts.p99LimitMs), usage: sampler.stop() };
+  lag.disable();
+  return {
+    ...result,
+    verdict: judgeStep(result, opts.p99LimitMs),
+    usage: sampler.stop(),
+    load1: os.loadavg()[0],
+    // The histogram counts from the timer's due time, so subtract its 10 ms resolution.
+    benchLagMs: Math.max(0, lag.max / 1e6 - 10),
+  };
 }
 
 async function runRamp(
@@ -336,7 +348,8 @@ async function main(): Promise<number> {
     `bench:engine — ${os.cpus().length} CPUs, node ${process.version}, ${FROM_SOURCE ? 'from source (tsx)' : 'compiled'}; ` +
       `steps of ${opts.stepSeconds} s, p99 limit ${opts.p99LimitMs} ms; INVITE→200 response times measured by SIPp (1 ms resolution)\n` +
       `columns: srv = engine (direct pair: SIPp UAS), app = srf app; MiB = peak RSS in the step; CPU% of one core; ` +
-      `all = the whole machine (${os.cpus().length * 100} = every core busy; it is shared, other work shows here)\n`,
+      `load = 1-min load average at the step's end; lag = longest stall of the idle bench process ` +
+      `(the machine is shared: other work and host stalls show here)\n`,
   );
   try {
     let engineSteps: StepRecord[] | undefined;

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { readFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { busyTicksFromProcStat, cpuTicksFromProcStat, rssMibFromProcStatus } from './step-stats.js';
+import { cpuTicksFromProcStat, rssMibFromProcStatus } from './step-stats.js';
 
 /** Linux reports /proc CPU times in USER_HZ ticks, 100 per second on every mainstream build. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -212,18 +212,9 @@ function readProcess(pid: number): Reading | undefined {
   return { rssMib: rssMibFromProcStatus(status), ticks: cpuTicksFromProcStat(stat) };
 }
 
-/** Busy ticks of the whole machine, all cores: everything but idle and iowait in `/proc/stat`. */
-function readMachine(): Reading | undefined {
-  const stat = readProcFile('/proc/stat');
-  const ticks = stat === undefined ? undefined : busyTicksFromProcStat(stat);
-  return ticks === undefined ? undefined : { ticks };
-}
-
 /**
- * Samples RSS and CPU ticks of a set of pids every `periodMs` until stopped, plus the whole
- * machine's busy time under the name `machine` (the machine is shared: its load beyond ours
- * explains outliers). A pid added late (SIPp is started per step) is measured from its first
- * sample.
+ * Samples RSS and CPU ticks of a set of pids every `periodMs` until stopped. A pid added late
+ * (SIPp is started per step) is measured from its first sample.
  */
 export class ProcessSampler {
   private readonly state = new Map<
@@ -243,7 +234,6 @@ export class ProcessSampler {
     pids: Record<string, number | undefined>,
     private readonly periodMs = 200,
   ) {
-    this.track('machine', readMachine);
     for (const [name, pid] of Object.entries(pids)) if (pid !== undefined) this.add(name, pid);
     this.timer = setInterval(() => this.sample(), this.periodMs);
   }

@@ -17,11 +17,19 @@ const RATE_REACHED_RATIO = 0.9;
 
 export interface StepRecord extends SippStepResult {
   verdict: StepVerdict;
+  /** `server`: the engine (or the SIPp UAS of the direct pair); `app`: the srf app; `sipp`: the caller. */
+  usage: Partial<Record<'server' | 'app' | 'sipp', ProcessUsage>>;
   /**
-   * `server`: the engine (or the SIPp UAS of the direct pair); `app`: the srf app; `sipp`: the
-   * caller; `machine`: every process on the machine, ours included.
+   * The machine's 1-minute load average when the step ended. The machine is shared: a load
+   * well above what the bench's own processes explain means other work competed for the cores.
    */
-  usage: Partial<Record<'server' | 'app' | 'sipp' | 'machine', ProcessUsage>>;
+  load1?: number;
+  /**
+   * Longest event-loop delay of the bench process itself during the step, ms. The bench is
+   * nearly idle, so a long delay here means the whole machine stalled (scheduler, VM host),
+   * not the engine.
+   */
+  benchLagMs?: number;
 }
 
 export interface RampSummary {
@@ -93,7 +101,8 @@ const COLUMNS: ReadonlyArray<[string, number]> = [
   ['srv CPU%', 8],
   ['app CPU%', 8],
   ['sipp CPU%', 9],
-  ['all CPU%', 8],
+  ['load', 5],
+  ['lag ms', 6],
 ];
 
 export function formatStepHeader(): string {
@@ -114,7 +123,8 @@ export function formatStepRow(step: StepRecord, p99LimitMs: number): string {
     fixed(step.usage.server?.cpuPercent),
     fixed(step.usage.app?.cpuPercent),
     fixed(step.usage.sipp?.cpuPercent),
-    fixed(step.usage.machine?.cpuPercent),
+    fixed(step.load1, 1),
+    fixed(step.benchLagMs),
   ];
   const row = cells.map((c, i) => c.padStart(COLUMNS[i]?.[1] ?? 0)).join(' ');
   const failures = Object.entries(step.failures)

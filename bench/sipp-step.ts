@@ -24,6 +24,9 @@ const SIPP_BUFFER_BYTES = 4 * 1024 * 1024;
 /** A call whose next message is this late is aborted and counted as failed. */
 const RECV_TIMEOUT_MS = 5000;
 
+/** SIPp's own chatter on stderr, not a reason for a failure. */
+const NOISE = /^(Resolving remote host|The following events occurred:|Done\.)/;
+
 export interface SippStepOptions {
   scenario: string;
   /** Where the INVITEs go, `host:port`. */
@@ -110,7 +113,7 @@ export async function runSippStep(opts: SippStepOptions): Promise<SippStepResult
   const stats = parseStatCsv(readIfPresent(statFile));
   const errors = [...readIfPresent(errorFile).split('\n'), ...stderr().split('\n')]
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('Resolving remote host'))
+    .filter((l) => l !== '' && !NOISE.test(l))
     .slice(0, 8);
   const successful = statNumber(stats, 'SuccessfulCall(C)');
   const created = statNumber(stats, 'OutgoingCall(C)');

@@ -91,27 +91,6 @@ export function cpuTicksFromProcStat(text: string): number | undefined {
   return Number.isFinite(utime) && Number.isFinite(stime) ? utime + stime : undefined;
 }
 
-/**
- * Busy ticks of all cores from the text of `/proc/stat`: the `cpu` line's user, nice, system,
- * irq, softirq and steal (idle and iowait left out).
- */
-export function busyTicksFromProcStat(text: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith('cpu '));
-  const f = line?.trim().split(/\s+/).slice(1).map(Number);
-  if (!f || f.length < 8 || f.some((n) => !Number.isFinite(n))) return undefined;
-  const [user, nice, system, , , irq, softirq, steal] = f as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  return user + nice + system + irq + softirq + steal;
-}
-
 /** `VmRSS` of `/proc/<pid>/status` text, in MiB. */
 export function rssMibFromProcStatus(text: string): number | undefined {
   const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(text);

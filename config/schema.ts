@@ -18,6 +18,7 @@ import { securitySchema } from './schema/security.js';
 import { shutdownSchema } from './schema/shutdown.js';
 import { sipSchema } from './schema/sip.js';
 import { storeSchema } from './schema/store.js';
+import { transferSchema, transferTrunkIssues } from './schema/transfer.js';
 import { trunksSchema } from './schema/trunks.js';
 
 export const configSchema = z
@@ -38,6 +39,9 @@ export const configSchema = z
     store: storeSchema.prefault({}).describe('Transfer-session store.'),
     logging: loggingSchema.prefault({}).describe('Log output: pino JSON lines on stdout.'),
     shutdown: shutdownSchema.prefault({}).describe('Graceful shutdown on SIGTERM/SIGINT.'),
+    transfer: transferSchema
+      .prefault({})
+      .describe('Transfers from the AI agent to humans, other numbers and back to the IVR.'),
   })
   .superRefine((config, ctx) => {
     // TCP ports the process opens itself; two on the same port would fail at bind time, far from
@@ -61,6 +65,9 @@ export const configSchema = z
         });
       }
     });
+    for (const issue of transferTrunkIssues(config.transfer, config.trunks)) {
+      ctx.addIssue({ code: 'custom', ...issue });
+    }
   });
 
 /** The configuration input as written in a file (every key optional). */
@@ -84,3 +91,5 @@ export type SecurityConfig = Config['security'];
 export type StoreConfig = Config['store'];
 export type LoggingConfig = Config['logging'];
 export type ShutdownConfig = Config['shutdown'];
+export type TransferConfig = Config['transfer'];
+export type TransferTargetConfig = TransferConfig['targets'][string];

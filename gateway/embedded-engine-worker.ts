@@ -43,7 +43,9 @@ async function run(port: NonNullable<typeof parentPort>, data: EngineWorkerData)
   reply({
     type: 'ready',
     adminPort: running.adminPort,
-    sip: running.listenPoints.map((p) => `${p.protocol}/${p.bindHost.includes(':') ? `[${p.bindHost}]` : p.bindHost}:${p.port}`),
+    sip: running.listenPoints.map(
+      (p) => `${p.protocol}/${p.bindHost.includes(':') ? `[${p.bindHost}]` : p.bindHost}:${p.port}`,
+    ),
   });
 }
 

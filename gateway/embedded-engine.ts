@@ -23,8 +23,7 @@ export interface EngineWorkerData {
 }
 
 export type EngineWorkerReply =
-  | { type: 'ready'; adminPort: number; sip: string[] }
-  | { type: 'failed'; message: string };
+  { type: 'ready'; adminPort: number; sip: string[] } | { type: 'failed'; message: string };
 
 export interface EmbeddedEngine {
   /** Where the gateway's drachtio-srf connects. */

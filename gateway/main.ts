@@ -62,7 +62,10 @@ function waitForSignal(logger: Logger): { first: Promise<string>; second: Promis
 
 async function run(config: Config, logger: Logger): Promise<number> {
   // drachtio-srf reads this when it sends; set before the first message (see header-case.ts).
-  const preserved = preservedHeaderNames(process.env[PRESERVE_HEADER_NAMES_ENV], Object.keys(config.aiAgent.headers));
+  const preserved = preservedHeaderNames(
+    process.env[PRESERVE_HEADER_NAMES_ENV],
+    Object.keys(config.aiAgent.headers),
+  );
   if (preserved !== undefined) process.env[PRESERVE_HEADER_NAMES_ENV] = preserved;
 
   const signals = waitForSignal(logger);

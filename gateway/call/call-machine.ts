@@ -67,6 +67,8 @@ export function transition(state: CallState, event: CallEvent, ctx: CallMachineC
       return fromDialingAgent(state, event, ctx);
     case 'answering-caller':
       return fromAnsweringCaller(state, event);
+    case 'awaiting-caller-ack':
+      return fromAwaitingCallerAck(state, event);
     case 'connected':
       return fromConnected(state, event);
     case 'ended':
@@ -103,7 +105,10 @@ function fromDialingAgent(
         { type: 'send-provisional', status: event.status, reason: event.reason, sdp: event.sdp },
       ]);
     case 'agent-answered':
-      return stay({ name: 'answering-caller' }, [...stopDialing, { type: 'answer-caller', sdp: event.sdp }]);
+      return stay({ name: 'answering-caller', lateOffer: event.lateOffer }, [
+        ...stopDialing,
+        { type: 'answer-caller', sdp: event.sdp },
+      ]);
     case 'agent-failed':
       return end('failed', event.failure.kind === 'rejected' ? 'agent-rejected' : 'agent-unreachable', [
         ...stopDialing,
@@ -129,6 +134,7 @@ function fromDialingAgent(
     case 'start':
     case 'caller-answered':
     case 'caller-answer-failed':
+    case 'caller-acked':
     case 'hungup':
     case 'reinvite-answered':
     case 'reinvite-failed':
@@ -141,7 +147,12 @@ function fromDialingAgent(
 function fromAnsweringCaller(state: CallState & { name: 'answering-caller' }, event: CallEvent): Transition {
   switch (event.type) {
     case 'caller-answered':
-      if (state.pendingEnd === undefined) return stay({ name: 'connected' }, [{ type: 'record-answered' }]);
+      if (state.pendingEnd === undefined) {
+        // Late offer: the call is answered, but the agent's 200 waits for the caller's ACK.
+        return stay({ name: state.lateOffer ? 'awaiting-caller-ack' : 'connected' }, [
+          { type: 'record-answered' },
+        ]);
+      }
       // A hang-up came while our 200 was on its way: now that the caller's dialog exists, end it.
       return end('answered', state.pendingEnd, [
         { type: 'record-answered' },
@@ -157,11 +168,11 @@ function fromAnsweringCaller(state: CallState & { name: 'answering-caller' }, ev
     case 'hungup':
       // Remember the BYE until the caller's answer settles (only then can the caller get one).
       return stay({
-        name: 'answering-caller',
+        ...state,
         pendingEnd: state.pendingEnd ?? (event.leg === 'agent' ? 'agent-hangup' : 'caller-hangup'),
       });
     case 'hangup-requested':
-      return stay({ name: 'answering-caller', pendingEnd: state.pendingEnd ?? requesterCause(event.by) });
+      return stay({ ...state, pendingEnd: state.pendingEnd ?? requesterCause(event.by) });
     case 'reinvite':
     case 'refer':
       return stay(state, [pendingAnswer(event.requestId)]);
@@ -173,6 +184,43 @@ function fromAnsweringCaller(state: CallState & { name: 'answering-caller' }, ev
     case 'agent-answered':
     case 'agent-failed':
     case 'agent-answer-timeout':
+    case 'caller-acked':
+    case 'reinvite-answered':
+    case 'reinvite-failed':
+      return ignore(state);
+    default:
+      return assertNever(event);
+  }
+}
+
+function fromAwaitingCallerAck(
+  state: CallState & { name: 'awaiting-caller-ack' },
+  event: CallEvent,
+): Transition {
+  switch (event.type) {
+    case 'caller-acked':
+      return stay({ name: 'connected' }, [{ type: 'ack-agent', sdp: event.sdp }]);
+    case 'hungup':
+      // The agent's 200 is still un-ACKed: its hang-up ACKs it first (the SIP layer knows how).
+      return end('answered', event.leg === 'caller' ? 'caller-hangup' : 'agent-hangup', [
+        { type: 'hangup', leg: other(event.leg) },
+      ]);
+    case 'hangup-requested':
+      return end('answered', requesterCause(event.by), [
+        { type: 'hangup', leg: 'caller' },
+        { type: 'hangup', leg: 'agent' },
+      ]);
+    case 'reinvite':
+    case 'refer':
+      return stay(state, [pendingAnswer(event.requestId)]);
+    case 'start':
+    case 'agent-provisional':
+    case 'agent-answered':
+    case 'agent-failed':
+    case 'agent-answer-timeout':
+    case 'caller-cancelled':
+    case 'caller-answered':
+    case 'caller-answer-failed':
     case 'reinvite-answered':
     case 'reinvite-failed':
       return ignore(state);
@@ -222,6 +270,7 @@ function fromConnected(state: CallState & { name: 'connected' }, event: CallEven
     case 'caller-cancelled':
     case 'caller-answered':
     case 'caller-answer-failed':
+    case 'caller-acked':
       return ignore(state);
     default:
       return assertNever(event);
@@ -246,6 +295,7 @@ function fromEnded(state: CallState & { name: 'ended' }, event: CallEvent): Tran
     case 'agent-answer-timeout':
     case 'caller-cancelled':
     case 'caller-answer-failed':
+    case 'caller-acked':
     case 'hungup':
     case 'reinvite-answered':
     case 'reinvite-failed':

@@ -19,6 +19,7 @@ import {
   type DialogPort,
   type InboundInvite,
   type OutgoingInvitePort,
+  type PendingAck,
   type PendingInvitePort,
   type RequestReply,
   type SipAnswer,
@@ -71,6 +72,8 @@ export class CallSession {
   private readonly startedAtMs: number;
 
   private outgoing: OutgoingInvitePort | undefined;
+  /** Late offer: the ACK the agent's 200 still waits for. */
+  private agentAck: PendingAck | undefined;
   private readonly dialogs: Partial<Record<Leg, DialogPort>> = {};
   private answerTimer: TimerHandle | undefined;
   private nextRequestId = 1;
@@ -179,6 +182,9 @@ export class CallSession {
       case 'cancel-agent':
         this.outgoing?.cancel();
         return;
+      case 'ack-agent':
+        this.ackAgent(effect.sdp);
+        return;
       case 'hangup':
         this.hangupLeg(effect.leg);
         return;
@@ -222,9 +228,10 @@ export class CallSession {
     this.outgoing = this.opts.dialer.dial(request, {
       onProvisional: (status, reason, sdp) =>
         this.dispatch({ type: 'agent-provisional', status, reason, sdp }),
-      onAnswered: (dialog) => {
+      onAnswered: (dialog, ack) => {
+        this.agentAck = ack;
         this.attach('agent', dialog);
-        this.dispatch({ type: 'agent-answered', sdp: dialog.remoteSdp });
+        this.dispatch({ type: 'agent-answered', sdp: dialog.remoteSdp, lateOffer: ack !== undefined });
       },
       onFailed: (failure) => {
         this.log.info({ leg: 'agent', failure }, 'agent leg failed');
@@ -259,7 +266,24 @@ export class CallSession {
         this.dispatch({ type: 'reinvite', from: leg, requestId: this.keepReply(reply), sdp }),
       onRefer: (_referTo, reply) =>
         this.dispatch({ type: 'refer', from: leg, requestId: this.keepReply(reply) }),
+      onAck: (sdp) => {
+        if (leg === 'caller') this.dispatch({ type: 'caller-acked', sdp });
+      },
     });
+  }
+
+  private ackAgent(sdp: string | undefined): void {
+    const pending = this.agentAck;
+    this.agentAck = undefined;
+    if (pending === undefined) return;
+    this.track(
+      pending.ack(sdp).catch((err: unknown) => {
+        // Without its ACK the agent's dialog cannot be confirmed: the call cannot go on.
+        this.log.warn({ err, leg: 'agent' }, 'ACK to the agent failed');
+        delete this.dialogs.agent;
+        this.dispatch({ type: 'hungup', leg: 'agent' });
+      }),
+    );
   }
 
   private forwardReinvite(to: Leg, sdp: string | undefined): void {

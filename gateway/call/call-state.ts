@@ -7,15 +7,20 @@
  *
  *          start                      agent-answered                 caller-answered
  *   new ──────────▶ dialing-agent ───────────────────▶ answering-caller ──────────────▶ connected
- *    (dial agent,     │  ▲    │ agent-provisional        │  (200 to the caller      │   ▲  │ re-INVITE from
- *     start the       │  └────┘ (relayed to the caller)  │   in flight; a hang-up   │   └──┘ either leg, passed
- *     answer timer)   │                                  │   meanwhile is held in   │        to the other (one
- *                     │ caller-cancelled                 │   pendingEnd)            │        at a time: 491 glare)
- *                     │ agent-failed / agent-answer-     │ caller-answer-failed     │
- *                     │ timeout → configured answer      │ (caller gone: BYE agent) │ caller-hungup / agent-hungup /
- *                     │ hangup-requested                 │                          │ hangup-requested → BYE the rest
- *                     ▼                                  ▼                          ▼
- *                   ended ◀──────────────────────────────┴──────────────────────────┘
+ *    (dial agent,     │  ▲    │ agent-provisional        │  │ (200 to the caller     ▲  ▲  │ re-INVITE from
+ *     start the       │  └────┘ (relayed to the caller)  │  │  in flight; a hang-up  │  └──┘ either leg, passed
+ *     answer timer)   │                                  │  │  meanwhile is held in  │       to the other (one
+ *                     │                                  │  │  pendingEnd)           │       at a time: 491 glare)
+ *                     │                                  │  │ late offer:            │ caller-acked (the ACK's
+ *                     │                                  │  │ caller-answered        │ answer goes to the agent
+ *                     │                                  │  ▼                        │ in its ACK, RFC 3264 §5)
+ *                     │                                  │ awaiting-caller-ack ──────┘
+ *                     │ caller-cancelled                 │        │
+ *                     │ agent-failed / agent-answer-     │ caller-answer-failed      │ caller-hungup / agent-hungup /
+ *                     │ timeout → configured answer      │ (caller gone: BYE agent)  │ hangup-requested → BYE the rest
+ *                     │ hangup-requested                 │        │                  │
+ *                     ▼                                  ▼        ▼                  ▼
+ *                   ended ◀──────────────────────────────┴────────┴──────────────────┘
  *
  * `ended` is final: late events (an agent 200 racing our CANCEL, a BYE crossing ours) only
  * produce clean-up effects there.
@@ -52,8 +57,13 @@ export type CallState =
   | { readonly name: 'new' }
   /** INVITE sent to the agent; the caller's INVITE is unanswered. */
   | { readonly name: 'dialing-agent' }
-  /** The agent answered; our 200 to the caller is being sent. */
-  | { readonly name: 'answering-caller'; readonly pendingEnd?: EndCause }
+  /**
+   * The agent answered; our 200 to the caller is being sent. `lateOffer`: the caller's INVITE
+   * had no SDP, so that 200 carries the agent's offer and the caller's ACK brings the answer.
+   */
+  | { readonly name: 'answering-caller'; readonly lateOffer: boolean; readonly pendingEnd?: EndCause }
+  /** Late offer: the caller has our 200 (the agent's offer); its ACK with the answer is due. */
+  | { readonly name: 'awaiting-caller-ack' }
   /** Both legs up. */
   | { readonly name: 'connected'; readonly reinvite?: PendingReinvite }
   /** Over; `result` is the metrics label, `cause` the reason. */
@@ -69,12 +79,15 @@ export type CallEvent =
       readonly reason: string;
       readonly sdp?: string;
     }
-  | { readonly type: 'agent-answered'; readonly sdp: string | undefined }
+  /** `lateOffer`: the agent's 200 is an offer and waits for an ACK with the answer. */
+  | { readonly type: 'agent-answered'; readonly sdp: string | undefined; readonly lateOffer: boolean }
   | { readonly type: 'agent-failed'; readonly failure: DialFailure }
   | { readonly type: 'agent-answer-timeout' }
   | { readonly type: 'caller-cancelled' }
   | { readonly type: 'caller-answered' }
   | { readonly type: 'caller-answer-failed' }
+  /** The caller ACKed our 200; in a late-offer call its SDP is the answer to the agent's offer. */
+  | { readonly type: 'caller-acked'; readonly sdp: string | undefined }
   | { readonly type: 'hungup'; readonly leg: Leg }
   /** A re-INVITE arrived on `from`; `requestId` names the answer owed to it. */
   | {
@@ -108,6 +121,8 @@ export type CallEffect =
   | { readonly type: 'answer-caller'; readonly sdp: string | undefined }
   | { readonly type: 'reject-caller'; readonly answer: SipAnswer }
   | { readonly type: 'cancel-agent' }
+  /** Late offer: send the agent the ACK for its 200, with the caller's answer. */
+  | { readonly type: 'ack-agent'; readonly sdp: string | undefined }
   | { readonly type: 'hangup'; readonly leg: Leg }
   | { readonly type: 'forward-reinvite'; readonly to: Leg; readonly sdp: string | undefined }
   | { readonly type: 'accept-request'; readonly requestId: number; readonly sdp: string | undefined }

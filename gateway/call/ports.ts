@@ -83,8 +83,18 @@ export type DialFailure =
 
 export interface DialEvents {
   onProvisional(status: number, reason: string, sdp: string | undefined): void;
-  onAnswered(dialog: DialogPort): void;
+  /**
+   * The far end answered 200. After an INVITE without SDP (late offer, RFC 3261 §13.2.1) its 200
+   * carries the offer and `ack` is given: the dialog is confirmed by the ACK that carries the
+   * answer, which the call sends once the other leg has produced one.
+   */
+  onAnswered(dialog: DialogPort, ack?: PendingAck): void;
   onFailed(failure: DialFailure): void;
+}
+
+/** The ACK still owed to a late-offer 200 (RFC 3264 §5: the answer travels in the ACK). */
+export interface PendingAck {
+  ack(sdp: string | undefined): Promise<void>;
 }
 
 /** An outgoing INVITE in progress. */
@@ -119,6 +129,8 @@ export interface DialogHandlers {
   onReinvite(sdp: string | undefined, reply: RequestReply): void;
   /** An in-dialog REFER (RFC 3515); the transfer logic of a later release answers it. */
   onRefer(referTo: string, reply: RequestReply): void;
+  /** The ACK of the 200 that opened this dialog as a UAS, with its SDP when it carries one. */
+  onAck(sdp: string | undefined): void;
 }
 
 /** An established dialog (one leg of a call). */

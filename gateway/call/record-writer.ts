@@ -48,7 +48,9 @@ export class CallRecordWriter {
     this.pending = new Map();
     // The store never holds up SIP: a failed write is logged and the calls go on.
     const writes = batch.map((r) =>
-      this.store.putCall(r).catch((err: unknown) => this.log.warn({ err, callId: r.id }, 'call record not stored')),
+      this.store
+        .putCall(r)
+        .catch((err: unknown) => this.log.warn({ err, callId: r.id }, 'call record not stored')),
     );
     this.inFlight = Promise.all([this.inFlight, ...writes]).then(() => undefined);
     return this.inFlight;

@@ -23,6 +23,37 @@ export type RejectReason =
 
 export type SipDirection = 'inbound' | 'outbound';
 
+/**
+ * How a transfer hands the caller over: INVITE and bridge, REFER, INVITE then BYE of the AI leg,
+ * hand-back to the IVR. Declared here so label values stay a closed set without this module
+ * importing the transfer layer (`gateway/transfer/transfer-types.ts` checks it matches the store's).
+ */
+export type TransferModeLabel = 'invite' | 'refer' | 'bye' | 'ivr';
+
+/** How a transfer session ended (the store's transfer outcome). */
+export type TransferResult = 'completed' | 'failed' | 'cancelled' | 'abandoned';
+
+/**
+ * Why one transfer attempt failed: the closed set `gateway/transfer/transfer-types.ts` gives a
+ * verdict (SIP status, NOTIFY answer, fallback or not) for each.
+ */
+export type TransferFailureReason =
+  | 'busy'
+  | 'no-answer'
+  | 'rejected'
+  | 'not-found'
+  | 'unavailable'
+  | 'refer-not-supported'
+  | 'timeout'
+  | 'cancelled'
+  | 'caller-hung-up'
+  | 'auth-failed'
+  | 'bad-target'
+  | 'media-failed'
+  | 'loop-detected'
+  | 'internal'
+  | 'other';
+
 /** RFC 3261 §7.1 and extension methods Baton can meet; anything else is counted as OTHER. */
 const SIP_METHODS = new Set([
   'INVITE',
@@ -49,6 +80,9 @@ const NAMED_STATUSES = new Set([
 /** Buckets for call setup from INVITE to answer: 10 ms to 10 s. */
 const CALL_SETUP_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** Buckets for trigger → human answered / final NOTIFY: a human rings for seconds, up to the ring timeout. */
+const TRANSFER_DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 45, 60, 120];
+
 export interface Metrics {
   /** `baton_calls_total{trunk,result}`: finished calls. `trunk` is a configured trunk name or `unknown`. */
   readonly callsTotal: { inc(labels: { trunk: string; result: CallResult }): void };
@@ -66,6 +100,23 @@ export interface Metrics {
   };
   /** `baton_engine_connected`: 1 while the drachtio connection (embedded or external) is up. */
   readonly engineConnected: { set(connected: boolean): void };
+  /** `baton_transfers_total{mode,result}`: ended transfer sessions, by the mode of their last attempt. */
+  readonly transfersTotal: { inc(labels: { mode: TransferModeLabel; result: TransferResult }): void };
+  /**
+   * `baton_transfer_failures_total{reason,code}`: failed transfer attempts (a session with
+   * fallback targets may count several). `code` is the SIP status behind the failure, `none` when
+   * there was none (timeouts, hang-ups).
+   */
+  readonly transferFailuresTotal: {
+    inc(labels: { reason: TransferFailureReason; status: number | undefined }): void;
+  };
+  /** `baton_transfers_active`: transfer sessions not yet ended. */
+  readonly transfersActive: { inc(): void; dec(): void; set(value: number): void };
+  /**
+   * `baton_transfer_duration_seconds{mode}`: from the trigger to the attempt's final SIP answer
+   * (the human answered, the target refused, or the final NOTIFY of a REFER).
+   */
+  readonly transferDurationSeconds: { observe(labels: { mode: TransferModeLabel }, seconds: number): void };
   /** Content-Type of {@link render}'s output. */
   readonly contentType: string;
   /** The Prometheus text exposition of every metric in this registry. */
@@ -120,6 +171,30 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
   });
   engineConnected.set(0);
+  const transfersTotal = new Counter({
+    name: 'baton_transfers_total',
+    help: 'Ended transfer sessions by mode (of the last attempt) and result.',
+    labelNames: ['mode', 'result'] as const,
+    registers,
+  });
+  const transferFailuresTotal = new Counter({
+    name: 'baton_transfer_failures_total',
+    help: 'Failed transfer attempts by reason and SIP status (none when no status decided it).',
+    labelNames: ['reason', 'code'] as const,
+    registers,
+  });
+  const transfersActive = new Gauge({
+    name: 'baton_transfers_active',
+    help: 'Transfer sessions not yet ended.',
+    registers,
+  });
+  const transferDurationSeconds = new Histogram({
+    name: 'baton_transfer_duration_seconds',
+    help: "Seconds from a transfer's trigger to the attempt's final SIP answer (human answered, refused, or final NOTIFY).",
+    labelNames: ['mode'] as const,
+    buckets: TRANSFER_DURATION_BUCKETS,
+    registers,
+  });
 
   return {
     callsTotal: { inc: (labels) => callsTotal.inc(labels) },
@@ -138,6 +213,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         sipResponsesTotal.inc({ method: sipMethodLabel(method), status: sipStatusLabel(status), direction }),
     },
     engineConnected: { set: (connected) => engineConnected.set(connected ? 1 : 0) },
+    transfersTotal: { inc: (labels) => transfersTotal.inc(labels) },
+    transferFailuresTotal: {
+      inc: ({ reason, status }) => transferFailuresTotal.inc({ reason, code: transferStatusLabel(status) }),
+    },
+    transfersActive: {
+      inc: () => transfersActive.inc(),
+      dec: () => transfersActive.dec(),
+      set: (value) => transfersActive.set(value),
+    },
+    transferDurationSeconds: {
+      observe: (labels, seconds) => transferDurationSeconds.observe(labels, seconds),
+    },
     contentType: registry.contentType,
     render: () => registry.metrics(),
   };
@@ -153,4 +240,14 @@ export function sipMethodLabel(method: string): string {
 export function sipStatusLabel(status: number): string {
   if (!Number.isInteger(status) || status < 100 || status > 699) return 'other';
   return NAMED_STATUSES.has(status) ? String(status) : `${Math.floor(status / 100)}xx`;
+}
+
+/**
+ * The `code` label of a transfer failure: the exact final status (300–699, so at most 400 values,
+ * and in practice the few each reason maps from), or `none` when no status decided the failure.
+ * Exact because 405 and 403 to a REFER mean different fixes on the carrier's side.
+ */
+export function transferStatusLabel(status: number | undefined): string {
+  if (status === undefined || !Number.isInteger(status) || status < 300 || status > 699) return 'none';
+  return String(status);
 }

@@ -42,6 +42,12 @@ export class DrachtioDialog implements DialogPort {
       const reply = this.replyTo('INVITE', res);
       this.deliver((h) => h.onReinvite(req.body === '' ? undefined : req.body, reply));
     });
+    // srf emits 'ack' on the dialog it answered (createUAS); in a late-offer call the answer is in it.
+    dialog.on('ack', (ack: Srf.SrfRequest) => {
+      this.counters.requestIn('ACK');
+      const sdp = typeof ack.body === 'string' && ack.body !== '' ? ack.body : undefined;
+      this.deliver((h) => h.onAck(sdp));
+    });
     dialog.on('refer', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
       this.counters.requestIn('REFER');
       const reply = this.replyTo('REFER', res);

@@ -6,6 +6,7 @@
 import type Srf from 'drachtio-srf';
 import type { DialerPort, DialEvents, DialFailure, DialRequest, OutgoingInvitePort } from '../call/ports.js';
 import { DrachtioDialog, sipStatusOf } from './drachtio-dialog.js';
+import { isUnackedAnswer, LateOfferDialog } from './late-offer-dialog.js';
 import type { SipCounters } from './sip-counters.js';
 import { srfCalls } from './srf-types.js';
 
@@ -32,9 +33,11 @@ class OutgoingInvite implements OutgoingInvitePort {
   constructor(srf: Srf, counters: SipCounters, request: DialRequest, events: DialEvents) {
     this.counters = counters;
     counters.requestOut('INVITE');
+    // Without an offer to send (the caller's INVITE had none), srf must not ACK the agent's 200
+    // by itself: its ACK carries the caller's answer, which the call supplies later.
     const opts: Srf.CreateUACOptions = {
       headers: { From: request.from, To: request.to, ...request.headers },
-      ...(request.sdp !== undefined ? { localSdp: request.sdp } : {}),
+      ...(request.sdp !== undefined ? { localSdp: request.sdp } : { noAck: true }),
     };
     srfCalls(srf).createUAC(
       request.uri,
@@ -52,7 +55,7 @@ class OutgoingInvite implements OutgoingInvitePort {
           events.onProvisional(res.status, res.reason, res.body === '' ? undefined : res.body);
         },
       },
-      (err: unknown, dialog: Srf.Dialog) => {
+      (err: unknown, dialog: unknown) => {
         this.finished = true;
         if (err) {
           const failure = failureOf(err);
@@ -61,7 +64,12 @@ class OutgoingInvite implements OutgoingInvitePort {
           return;
         }
         this.counters.responseIn('INVITE', 200);
-        events.onAnswered(new DrachtioDialog(dialog, this.counters));
+        if (isUnackedAnswer(dialog)) {
+          const late = new LateOfferDialog(dialog, this.counters);
+          events.onAnswered(late, late);
+        } else {
+          events.onAnswered(new DrachtioDialog(dialog as Srf.Dialog, this.counters));
+        }
       },
     );
   }

@@ -16,7 +16,8 @@ export interface SrfCalls {
     uri: string,
     opts: Srf.CreateUACOptions,
     callbacks: UacCallbacks,
-    callback: (err: unknown, dialog: Srf.Dialog) => void,
+    /** A Dialog, or with `noAck` and a 200 carrying an offer, `{ sdp, ack, destroy, res }`. */
+    callback: (err: unknown, dialog: unknown) => void,
   ): unknown;
   /** Events the typings leave out: 'close' and 'reconnecting' come from the control connection. */
   on(event: 'close' | 'reconnecting', listener: () => void): unknown;

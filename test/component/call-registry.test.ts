@@ -232,6 +232,19 @@ describe('a call through the registry', () => {
     expect(t.records.at(-1)).toMatchObject({ state: 'ended', endReason: 'operator-hangup' });
   });
 
+  it("late offer: the agent's 200 (an offer) answers the caller; the caller's ACK answer is sent in the agent's ACK", async () => {
+    const t = setup();
+    const agentDialog = new FakeDialog('agent-leg', 'v=0 agent offer');
+    const acks: Array<string | undefined> = [];
+    t.dialer.events?.onAnswered(agentDialog, { ack: (sdp) => (acks.push(sdp), Promise.resolve()) });
+    expect(t.caller.answeredWith).toBe('v=0 agent offer');
+    await flush();
+    expect(t.call.state.name).toBe('awaiting-caller-ack');
+    t.caller.dialog.handlers?.onAck('v=0 caller answer');
+    expect(acks).toEqual(['v=0 caller answer']);
+    expect(t.call.state.name).toBe('connected');
+  });
+
   it('records are written behind: each flush writes the latest state of each call once', async () => {
     const t = setup();
     t.clock.advance(RECORD_FLUSH_MS);

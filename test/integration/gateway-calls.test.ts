@@ -239,6 +239,17 @@ describe('gateway calls: SIPp caller → Baton → SIPp AI agent', () => {
     expect(agentResult.logs).toContain('hold answered with a=recvonly');
   });
 
+  it("late offer: the caller's INVITE has no SDP; the agent's offer and the caller's answer pass through", async () => {
+    const moved = await deltas(gw, [calls('carrier-a', 'answered')], async () => {
+      const a = await agent('ai-agent-late-offer.xml');
+      const c = await caller('caller-late-offer.xml');
+      const agentResult = await a.done;
+      expectSippPass(c, agentResult);
+      expect(agentResult.logs).toContain('answer in the ACK: o=late-caller');
+    });
+    expect(moved).toEqual([1]);
+  });
+
   it('scanner: an INVITE from a known scanner User-Agent gets no answer', async () => {
     const moved = await deltas(gw, [rejected('scanner')], async () => {
       expectSippPass(await caller('caller-scanner-ignored.xml'));

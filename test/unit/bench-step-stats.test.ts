@@ -7,7 +7,6 @@ import { judgeStep, summarizeRamp, targetMet, type StepRecord } from '../../benc
 import { summarizeCpuProfile, type CpuProfile } from '../../bench/cpu-profile-summary.js';
 import type { SippStepResult } from '../../bench/sipp-step.js';
 import {
-  busyTicksFromProcStat,
   cpuTicksFromProcStat,
   failureBreakdown,
   parseRttCsv,
@@ -73,12 +72,6 @@ describe('/proc readings', () => {
     const stat =
       '19677 (node (vitest 1)) R 19667 19667 14390 0 -1 4194304 100 0 0 0 250 31 0 0 20 0 1 0 154281';
     expect(cpuTicksFromProcStat(stat)).toBe(281);
-  });
-
-  it('counts busy machine ticks without idle and iowait', () => {
-    expect(
-      busyTicksFromProcStat('cpu  145080 0 20837 136258 346 0 365 33 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n'),
-    ).toBe(145080 + 20837 + 365 + 33);
   });
 
   it('reads VmRSS in MiB', () => {

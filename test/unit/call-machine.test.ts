@@ -17,7 +17,7 @@ function run(...events: CallEvent[]): Transition {
 }
 
 const start: CallEvent = { type: 'start' };
-const agentAnswered: CallEvent = { type: 'agent-answered', sdp: 'v=0 agent' };
+const agentAnswered: CallEvent = { type: 'agent-answered', sdp: 'v=0 agent', lateOffer: false };
 const callerAnswered: CallEvent = { type: 'caller-answered' };
 const connected = [start, agentAnswered, callerAnswered];
 
@@ -43,7 +43,7 @@ describe('call machine: setting up the call', () => {
 
   it('agent answers → the caller is answered with the agent SDP, timer cleared', () => {
     const t = run(start, agentAnswered);
-    expect(t.state).toEqual({ name: 'answering-caller' });
+    expect(t.state).toEqual({ name: 'answering-caller', lateOffer: false });
     expect(t.effects).toEqual([
       { type: 'clear-timer', timer: 'agent-answer' },
       { type: 'answer-caller', sdp: 'v=0 agent' },
@@ -127,7 +127,7 @@ describe('call machine: the caller gives up or hangs up', () => {
 
   it('agent BYE while our 200 to the caller is in flight → held, then the caller gets BYE', () => {
     const held = run(start, agentAnswered, { type: 'hungup', leg: 'agent' });
-    expect(held.state).toEqual({ name: 'answering-caller', pendingEnd: 'agent-hangup' });
+    expect(held.state).toEqual({ name: 'answering-caller', lateOffer: false, pendingEnd: 'agent-hangup' });
     expect(held.effects).toEqual([]);
     const t = run(start, agentAnswered, { type: 'hungup', leg: 'agent' }, callerAnswered);
     expect(t.state).toEqual({ name: 'ended', result: 'answered', cause: 'agent-hangup' });
@@ -190,6 +190,34 @@ describe('call machine: Baton ends the call (operator, shutdown)', () => {
   });
 });
 
+describe('call machine: late offer (the caller’s INVITE has no SDP)', () => {
+  const offered: CallEvent = { type: 'agent-answered', sdp: 'v=0 agent offer', lateOffer: true };
+
+  it("the agent's offer goes to the caller; its ACK's answer goes to the agent", () => {
+    const answered = run(start, offered, callerAnswered);
+    expect(answered.state).toEqual({ name: 'awaiting-caller-ack' });
+    expect(answered.effects).toEqual([{ type: 'record-answered' }]);
+    const acked = run(start, offered, callerAnswered, { type: 'caller-acked', sdp: 'v=0 answer' });
+    expect(acked.state).toEqual({ name: 'connected' });
+    expect(acked.effects).toEqual([{ type: 'ack-agent', sdp: 'v=0 answer' }]);
+  });
+
+  it('the caller hangs up before its ACK → the agent leg is released', () => {
+    const t = run(start, offered, callerAnswered, { type: 'hungup', leg: 'caller' });
+    expect(t.state).toEqual({ name: 'ended', result: 'answered', cause: 'caller-hangup' });
+    expect(t.effects).toEqual([
+      { type: 'hangup', leg: 'agent' },
+      { type: 'finish', result: 'answered', cause: 'caller-hangup' },
+    ]);
+  });
+
+  it('an ACK in a normal (early-offer) call changes nothing', () => {
+    const t = run(...connected, { type: 'caller-acked', sdp: undefined });
+    expect(t.ignored).toBe(true);
+    expect(t.effects).toEqual([]);
+  });
+});
+
 describe('call machine: re-INVITE pass-through', () => {
   const hold: CallEvent = { type: 'reinvite', from: 'caller', requestId: 1, sdp: 'a=sendonly' };
 
@@ -241,7 +269,9 @@ describe('call machine: every state answers every event', () => {
   const states: CallState[] = [
     { name: 'new' },
     { name: 'dialing-agent' },
-    { name: 'answering-caller' },
+    { name: 'answering-caller', lateOffer: false },
+    { name: 'answering-caller', lateOffer: true },
+    { name: 'awaiting-caller-ack' },
     { name: 'connected' },
     { name: 'ended', result: 'answered', cause: 'caller-hangup' },
   ];
@@ -254,6 +284,7 @@ describe('call machine: every state answers every event', () => {
     { type: 'caller-cancelled' },
     callerAnswered,
     { type: 'caller-answer-failed' },
+    { type: 'caller-acked', sdp: 'v=0' },
     { type: 'hungup', leg: 'caller' },
     { type: 'reinvite', from: 'caller', requestId: 9, sdp: undefined },
     { type: 'reinvite-answered', sdp: undefined },

@@ -34,7 +34,14 @@ export async function startEngine(opts: { t1?: number; host?: string } = {}): Pr
     secret,
     apps,
     async close() {
-      for (const app of apps) app.disconnect();
+      for (const app of apps) {
+        // srf asserts when disconnect() is called on an app that already disconnected.
+        try {
+          app.disconnect();
+        } catch {
+          // already gone
+        }
+      }
       await engine.close();
     },
   };

@@ -277,7 +277,8 @@ async function prepareRun(options: SippRunOptions): Promise<PreparedRun> {
     // Bind every socket to the loopback address: SIP, RTP echo and the UDP control socket.
     '-i', localIp, '-p', String(localPort), '-bind_local',
     '-mi', localIp, '-mp', String(mediaPort),
-    '-ci', localIp, '-cp', String(controlPort),
+    // SIPp 3.6.1 opens its UDP control socket as IPv4 only (errno 97 with -ci ::1).
+    '-ci', localIp.includes(':') ? '127.0.0.1' : localIp, '-cp', String(controlPort),
     '-m', String(options.calls ?? 1),
     '-nostdin',
     '-timeout', `${Math.max(1, Math.ceil(timeoutMs / 1000))}s`, '-timeout_error',

@@ -342,6 +342,9 @@ async function main(): Promise<number> {
   const children = new ChildSet();
   children.installExitHandlers();
   const workRoot = opts.tracesDir ?? mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
+  // On 'exit', so an interrupted run (Ctrl-C) leaves no temporary files either.
+  if (opts.tracesDir === undefined)
+    process.once('exit', () => rmSync(workRoot, { recursive: true, force: true }));
   if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
   if (opts.tracesDir) mkdirSync(opts.tracesDir, { recursive: true });
   process.stdout.write(
@@ -397,7 +400,6 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     children.killAll('SIGKILL');
-    if (opts.tracesDir === undefined) rmSync(workRoot, { recursive: true, force: true });
   }
 }
 

@@ -39,14 +39,17 @@ export class ChildSet {
     }
   }
 
-  /** Ends every child when this process exits for any reason, including Ctrl-C. */
+  /**
+   * Ends every child when this process exits for any reason. On Ctrl-C or SIGTERM the run is
+   * abandoned at once: a half-finished step must not be judged or summarised.
+   */
   installExitHandlers(): void {
     process.once('exit', () => this.killAll('SIGKILL'));
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => {
         process.stderr.write(`\nbench: ${signal}, stopping child processes\n`);
-        this.killAll('SIGTERM');
-        setTimeout(() => process.exit(130), 500).unref();
+        this.killAll('SIGKILL');
+        process.exit(130);
       });
     }
   }

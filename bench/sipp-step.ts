@@ -21,6 +21,7 @@ import {
  * under test. 4 MiB is this machine's rmem_max/wmem_max.
  */
 const SIPP_BUFFER_BYTES = 4 * 1024 * 1024;
+const MAX_OPEN_CALLS = 15_000;
 /** A call whose next message is this late is aborted and counted as failed. */
 const RECV_TIMEOUT_MS = 5000;
 
@@ -91,8 +92,9 @@ export async function runSippStep(opts: SippStepOptions): Promise<SippStepResult
       String(opts.mediaPort),
     ],
     ...['-r', String(opts.rate), '-m', String(opts.calls)],
-    // Enough simultaneous calls for 4 s of traffic, so the limit never throttles the rate.
-    ...['-l', String(Math.max(100, opts.rate * 4))],
+    // Room for 2 s of calls in flight, so the limit does not throttle a healthy run, but below
+    // SIPp's open-files limit (20,000 here), which it checks against open calls at start.
+    ...['-l', String(Math.min(MAX_OPEN_CALLS, Math.max(100, opts.rate * 2)))],
     ...['-buff_size', String(SIPP_BUFFER_BYTES), '-max_invite_retrans', '3'],
     ...['-recv_timeout', String(RECV_TIMEOUT_MS), '-timeout', `${Math.ceil(opts.timeoutMs / 1000)}s`],
     ...['-trace_rtt', '-rtt_freq', '1', '-trace_stat', '-stf', statFile, '-fd', '1'],
@@ -114,6 +116,7 @@ export async function runSippStep(opts: SippStepOptions): Promise<SippStepResult
   const errors = [...readIfPresent(errorFile).split('\n'), ...stderr().split('\n')]
     .map((l) => l.trim())
     .filter((l) => l !== '' && !NOISE.test(l))
+    .map((l) => (l.length > 240 ? `${l.slice(0, 240)}…` : l))
     .slice(0, 8);
   const successful = statNumber(stats, 'SuccessfulCall(C)');
   const created = statNumber(stats, 'OutgoingCall(C)');

@@ -61,7 +61,8 @@ const BUILT_BY_BATON = new Set([
  */
 export function checkHeaderName(name: string): string | undefined {
   if (name.length === 0 || name.length > MAX_HEADER_NAME_LENGTH || !HEADER_NAME.test(name)) {
-    return `'${name}' is not a valid SIP header name (1–${MAX_HEADER_NAME_LENGTH} token characters, RFC 3261 §25.1)`;
+    const rule = `1–${MAX_HEADER_NAME_LENGTH} token characters, RFC 3261 §25.1`;
+    return `'${name}' is not a valid SIP header name (${rule})`;
   }
   const key = name.toLowerCase();
   // Every one-letter name is a compact form of a header Baton builds (RFC 3261 §7.3.3: i, m, f, t, v…).

@@ -71,7 +71,8 @@ const uuiFields = {
     .max(512)
     .describe(
       'Most bytes of data (before encoding, without the discriminator); longer data is left out ' +
-        'and logged, the transfer goes on. 128 is the ISDN user-user limit (Q.931 §4.5.30) RFC 7434 interworks with.',
+        'and logged, the transfer goes on. 128 is the ISDN user-user limit (Q.931 §4.5.30) that ' +
+        'RFC 7434 interworks with.',
     ),
 };
 
@@ -189,7 +190,8 @@ const deliveryFields = {
     .describe(
       "Extra headers on the INVITE or REFER, name → template ('{{vars.intent}}', '{{call.from.user}}'). " +
         'Names keep their case; Via, From, To, Call-ID, CSeq, Contact, Route, Record-Route, Content-* and ' +
-        `the other headers Baton builds are refused; values one line, at most ${MAX_HEADER_VALUE_LENGTH} characters.`,
+        'the other headers Baton builds are refused; values one line, at most ' +
+        `${MAX_HEADER_VALUE_LENGTH} characters.`,
     ),
   headersInReferTo: z
     .boolean()
@@ -271,7 +273,8 @@ export const targetSchema = z
     tags: transferHeadersSchema
       .default(() => ({}))
       .describe(
-        "Kind ivr: headers on the BYE or REFER to the IVR so it can count containment, e.g. { X-Transfer-Tag: 'billing' }.",
+        'Kind ivr: headers on the BYE or REFER to the IVR so it can count containment, ' +
+          "e.g. { X-Transfer-Tag: 'billing' }.",
       ),
     ...deliveryFields,
   })

@@ -6,6 +6,8 @@
  * where the network parser is strict: the body is everything after the blank line and the
  * app's Content-Length is ignored. Pure.
  */
+import { canonicalHeaderName } from '../sip/header-names.js';
+import { formatNameAddr, parseNameAddr, splitList } from '../sip/header-values.js';
 import { SipMessage, headerKey, type Header } from '../sip/message.js';
 
 export type AppMessageResult = { ok: true; message: SipMessage } | { ok: false; reason: string };
@@ -48,11 +50,34 @@ export function parseAppMessage(raw: string): AppMessageResult {
     // RFC 3261 §7.3.1: a value cannot carry a line break (that would inject headers). A NUL may
     // appear escaped inside a quoted string (RFC 4475 §3.1.1.2), so it is allowed.
     if (/[\r\n]/.test(value)) return { ok: false, reason: `invalid characters in header ${name}` };
-    headers.push({ name, value, key: headerKey(name) });
+    const key = headerKey(name);
+    headers.push({
+      name: canonicalHeaderName(name),
+      value: ADDRESS_HEADERS.has(key) ? bracketAddress(value) : value,
+      key,
+    });
   }
   message.headers = headers.filter((h) => !IMMUTABLE.has(h.key));
   message.body = bodyText.length ? Buffer.from(bodyText, 'utf8') : Buffer.alloc(0);
   return { ok: true, message };
+}
+
+/** Headers whose values are name-addr lists (RFC 3261 §20.10, §20.20, §20.39). */
+const ADDRESS_HEADERS = new Set(['from', 'to', 'contact']);
+
+/**
+ * Write addr-specs in angle brackets (`sip:a@b;p=1` → `<sip:a@b>;p=1`), as drachtio-server's
+ * stack does: RFC 3261 §20.10 reads the parameters of a bare addr-spec as header parameters
+ * anyway, and peers that only look inside `<…>` (SIPp scenarios among them) then find the URI.
+ */
+function bracketAddress(value: string): string {
+  if (value.trim() === '*' || !/(^|,)\s*[a-zA-Z][a-zA-Z0-9+.-]*:/.test(value)) return value;
+  return splitList(value)
+    .map((part) => {
+      const na = parseNameAddr(part);
+      return na && !na.bracketed ? formatNameAddr(na) : part;
+    })
+    .join(', ');
 }
 
 /**

@@ -61,7 +61,7 @@ export class AppRequests {
     if (!req.has('to')) req.append('To', `<${app.uri}>`);
     let callId = req.get('call-id');
     if (!callId) {
-      callId = newCallId(lp.advertisedHost);
+      callId = newCallId();
       req.append('Call-ID', callId);
     }
     const appSeq = parseCSeq(req.get('cseq') ?? '')?.seq;

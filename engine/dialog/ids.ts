@@ -29,8 +29,13 @@ export function newBranch(): string {
   return MAGIC_COOKIE + randomHex(10);
 }
 
-export function newCallId(host: string): string {
-  return `${randomHex(12)}@${host}`;
+/**
+ * RFC 3261 §8.1.1.4: a globally unique Call-ID; the `@host` part is optional and left out, as
+ * sofia-sip does, because apps reuse Call-IDs as tokens (drachtio-srf's own tests put one in a
+ * To tag, where `@` is not allowed).
+ */
+export function newCallId(): string {
+  return randomHex(16);
 }
 
 /** Engine transaction ids are opaque UUIDs to the app, never SIP branch values. */

@@ -416,7 +416,9 @@ export interface RAck {
 /** RAck = response-num LWS CSeq-num LWS Method; both numbers 1*DIGIT up to 2**32-1. */
 export function parseRAck(value: string): RAck | undefined {
   const parts = trimWs(value).split(/[ \t]+/);
-  if (parts.length !== 3) return undefined;
+  // Trailing junk after the three fields is tolerated (some UACs, among them a drachtio-srf
+  // test scenario, repeat the method); the three fields themselves must be right.
+  if (parts.length < 3) return undefined;
   const [r, c, method] = parts as [string, string, string];
   if (!/^\d{1,10}$/.test(r) || !/^\d{1,10}$/.test(c) || !isToken(method)) return undefined;
   const rseq = Number(r);

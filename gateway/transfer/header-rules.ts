@@ -1,15 +1,16 @@
 /**
  * Which extra headers a transfer may send, checked per call on rendered values (the configuration
- * checks the same rules at start, with the same functions from `config/schema/transfer-headers.ts`), and
- * which configured names drachtio-srf must be told to leave in their case. Pure.
+ * checks the same rules at start, with the same functions from
+ * `config/schema/transfer-headers.ts`), and which configured names drachtio-srf must be told to
+ * leave in their case. Pure.
  *
  * Names keep the case they were written with: SIP compares names case-insensitively (RFC 3261
  * §7.3.1) but some receivers do not (Genesys ignores `User-To-User`, wants `User-to-User`).
  * drachtio-srf lower-cases every name it sends except `X-…`, `P-…` (not P-Asserted-*), `Diversion`
  * and those listed in `DRACHTIO_PRESERVE_HEADER_NAMES` (`getHeaderName` in its
  * `lib/sip-parser/parser.js`); `gateway/sip/header-case.ts` builds that list from the names given
- * here. The list is read at start, so a per-call override name outside it keeps its case only when
- * it is an `X-`/`P-` name ({@link keepsCase}). A real drachtio-server additionally capitalises
+ * here. The list is set at start, so a per-call override name outside it keeps its case only when
+ * drachtio-srf keeps it anyway (`X-…`, `P-…`). A real drachtio-server additionally capitalises
  * after each dash (`User-To-User`); the Refer-To-URI placement of UUI is the way around that.
  */
 import {
@@ -73,16 +74,6 @@ export function mergeHeaders<V>(
     else out.push([name, value]);
   }
   return out;
-}
-
-/** Whether drachtio-srf sends `name` as written, given the preserve list in effect. */
-export function keepsCase(name: string, preserved: ReadonlySet<string>): boolean {
-  return (
-    name.startsWith('X-') ||
-    (name.startsWith('P-') && !name.startsWith('P-Asserted')) ||
-    name === 'Diversion' ||
-    preserved.has(name)
-  );
 }
 
 /** The parts of the transfer configuration that name headers. */

@@ -35,7 +35,10 @@ import {
   type UuiPlan,
 } from './transfer-types.js';
 
-/** A target's settings as the schema gives them (a configured target; `adhoc` has no kind, destination or tags). */
+/**
+ * A target's settings as the schema gives them: a configured target, or `adhoc` given kind
+ * external and no tags (it has no kind, destination or tags of its own).
+ */
 interface TargetSettings {
   readonly kind: TargetKind;
   readonly method: TransferMethod;
@@ -67,6 +70,15 @@ export interface ResolvedTransfer {
   readonly allowedBy: string | undefined;
 }
 
+/** Where a target sits in its fallback chain. */
+interface ChainStep {
+  /** 1 for the target named, +1 down each fallback. */
+  readonly attempt: number;
+  readonly visited: ReadonlySet<string>;
+  /** The trigger's fallback node (X-Transfer-Fallback-Node, overrides.fallback.node). */
+  readonly node: string | undefined;
+}
+
 export interface ResolverOptions {
   /** Whether a host is Baton's own (its SIP domain or an address it listens on). */
   readonly isLocalHost: (host: string) => boolean;
@@ -90,11 +102,9 @@ export class TargetResolver {
     const problems: string[] = [];
     const check = (
       where: string,
-      settings: { headers: object; uui?: { data: string } | undefined },
+      settings: { headers: Readonly<Record<string, string>>; uui?: { data: string } | undefined },
     ): void => {
-      collect(problems, () =>
-        compileTransferTemplates(settings.headers as Record<string, string>, `${where}.headers`),
-      );
+      collect(problems, () => compileTransferTemplates(settings.headers, `${where}.headers`));
       if (settings.uui !== undefined) {
         const r = compileTransferTemplate(settings.uui.data);
         if (!r.ok) problems.push(`${where}.uui.data: ${r.reason}`);
@@ -136,15 +146,13 @@ export class TargetResolver {
     }
     const trigger = readTriggerInput([...(input.headers ?? []), ...read.value.embeddedHeaders], input);
     if (!trigger.ok) throw new InvalidTransferRequestError(trigger.problems);
-    const merged = this.#applyOverrides(name, settings, trigger.value.overrides, named.kind !== 'name');
-    const target = this.#build(
-      name,
-      merged,
-      named.kind === 'name' ? 'configured' : 'allowed',
-      requestUri,
-      1,
-      new Set([name]),
-    );
+    const { overrides } = trigger.value;
+    const merged = this.#applyOverrides(name, settings, overrides, named.kind !== 'name');
+    const target = this.#build(name, merged, named.kind === 'name' ? 'configured' : 'allowed', requestUri, {
+      attempt: 1,
+      visited: new Set([name]),
+      node: overrides.fallback?.node,
+    });
     return { target, vars: trigger.value.vars, allowedBy };
   }
 
@@ -154,7 +162,10 @@ export class TargetResolver {
     const problems: string[] = [];
     const headers = o.headers === undefined ? settings.headers : mergeRecord(settings.headers, o.headers);
     const uui = o.uui === undefined ? settings.uui : { ...settings.uui, ...o.uui };
-    const fallback = mergeFallback(settings.fallback, o.fallback);
+    // A node from the trigger is where the agent resumes whenever this transfer returns the caller
+    // (see #fallbackPlan), so it is not merged into one target's fallback here.
+    const { node: _node, ...fallbackOverride } = o.fallback ?? {};
+    const fallback = mergeFallback(settings.fallback, fallbackOverride);
     if (fallback.target === name)
       problems.push('overrides.fallback.target: a target cannot fall back to itself');
     if (fallback.target !== undefined && !Object.hasOwn(this.#config.targets, fallback.target)) {
@@ -184,8 +195,7 @@ export class TargetResolver {
     s: TargetSettings,
     source: ResolvedTarget['source'],
     adhocUri: string | undefined,
-    attempt: number,
-    visited: ReadonlySet<string>,
+    step: ChainStep,
   ): ResolvedTarget {
     return {
       name,
@@ -199,7 +209,7 @@ export class TargetResolver {
       tags: compileOrThrow(s.tags),
       headersInReferTo: s.headersInReferTo,
       uui: s.uui === undefined ? undefined : uuiPlan(s.uui),
-      fallback: this.#fallbackPlan(s.fallback, attempt, visited),
+      fallback: this.#fallbackPlan(s.fallback, step),
       onHumanHangup: s.onHumanHangup,
     };
   }
@@ -207,28 +217,28 @@ export class TargetResolver {
   /**
    * The fallback with its target resolved, down the chain. The chain stops at `maxAttempts`
    * targets, or where it would come back to a target already tried (config forbids cycles; a
-   * per-call override could still make one): the caller then returns to the AI agent.
+   * per-call override could still make one): the caller then returns to the AI agent. A node
+   * the trigger named wins over the configured one wherever the caller returns.
    */
-  #fallbackPlan(
-    f: FallbackConfig,
-    attempt: number,
-    visited: ReadonlySet<string>,
-  ): FallbackPlan<ResolvedTarget> {
+  #fallbackPlan(f: FallbackConfig, step: ChainStep): FallbackPlan<ResolvedTarget> {
     const prompt = f.prompt === undefined ? {} : { prompt: f.prompt };
     if (f.action === 'hangup') return { action: 'hangup', ...prompt };
     if (f.action === 'target' && f.target !== undefined) {
       const next = Object.hasOwn(this.#config.targets, f.target) ? this.#config.targets[f.target] : undefined;
-      if (next !== undefined && attempt < this.#config.maxAttempts && !visited.has(f.target)) {
-        const nextVisited = new Set([...visited, f.target]);
+      if (next !== undefined && step.attempt < this.#config.maxAttempts && !step.visited.has(f.target)) {
         return {
           action: 'target',
           ...prompt,
-          next: this.#build(f.target, next, 'configured', undefined, attempt + 1, nextVisited),
+          next: this.#build(f.target, next, 'configured', undefined, {
+            attempt: step.attempt + 1,
+            visited: new Set([...step.visited, f.target]),
+            node: step.node,
+          }),
         };
       }
-      return { action: 'return-to-agent', ...prompt };
     }
-    return { action: 'return-to-agent', ...prompt, ...(f.node !== undefined && { node: f.node }) };
+    const node = step.node ?? (f.action === 'return-to-agent' ? f.node : undefined);
+    return { action: 'return-to-agent', ...prompt, ...(node !== undefined && { node }) };
   }
 
   #destinationUri(s: TargetSettings): string | undefined {

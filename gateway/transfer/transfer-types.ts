@@ -21,7 +21,10 @@ type Expect<T extends true> = T;
 type _ModesAgree = Expect<Same<TransferMode, TransferModeLabel>>;
 type _ResultsAgree = Expect<Same<StoreTransferOutcome, TransferResult>>;
 
-/** What asked for the transfer: an in-dialog REFER or a BYE (with X-Transfer-Target) from the AI leg, or the control API. */
+/**
+ * What asked for the transfer: an in-dialog REFER or a BYE (with X-Transfer-Target) from the AI
+ * leg, or the control API.
+ */
 export type TransferTrigger = 'refer' | 'bye' | 'api';
 
 export type TargetKind = 'internal' | 'external' | 'ivr';
@@ -132,6 +135,51 @@ export interface StatusLine {
   readonly reason: string;
 }
 
+/** Standard reason phrases (RFC 3261 §21 and the extensions transfers meet). */
+const REASON_PHRASES: Readonly<Record<number, string>> = {
+  100: 'Trying',
+  180: 'Ringing',
+  181: 'Call Is Being Forwarded',
+  182: 'Queued',
+  183: 'Session Progress',
+  200: 'OK',
+  202: 'Accepted',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  407: 'Proxy Authentication Required',
+  408: 'Request Timeout',
+  410: 'Gone',
+  416: 'Unsupported URI Scheme',
+  420: 'Bad Extension',
+  480: 'Temporarily Unavailable',
+  481: 'Call/Transaction Does Not Exist',
+  482: 'Loop Detected',
+  483: 'Too Many Hops',
+  484: 'Address Incomplete',
+  485: 'Ambiguous',
+  486: 'Busy Here',
+  487: 'Request Terminated',
+  488: 'Not Acceptable Here',
+  489: 'Bad Event',
+  500: 'Server Internal Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Server Time-out',
+  600: 'Busy Everywhere',
+  603: 'Decline',
+  604: 'Does Not Exist Anywhere',
+  606: 'Not Acceptable',
+};
+
+/** The standard phrase of a status, or a generic one for its class. */
+export function reasonPhrase(status: number): string {
+  return REASON_PHRASES[status] ?? (status < 200 ? 'Progress' : status < 300 ? 'OK' : 'Failed');
+}
+
 interface FailureVerdict {
   readonly message: string;
   /** Status line reported to the AI leg's REFER subscription when no SIP status decided the failure. */
@@ -189,7 +237,10 @@ export const TRANSFER_FAILURE_REASONS = Object.keys(VERDICTS) as readonly Transf
  */
 export class TransferFailure extends Error {
   readonly code: TransferFailureReason;
-  /** The final status that decided it (a 486 answer, a `SIP/2.0 603` sipfrag); none for timeouts and hang-ups. */
+  /**
+   * The final status that decided it (a 486 answer, a `SIP/2.0 603` sipfrag); none for timeouts
+   * and hang-ups.
+   */
   readonly sipStatus: number | undefined;
   readonly sipReason: string | undefined;
   readonly phase: StatusPhase | undefined;
@@ -287,51 +338,6 @@ function reasonFor(status: number, phase: StatusPhase): TransferFailureReason {
       if (status >= 600) return 'rejected';
       return 'other';
   }
-}
-
-/** Standard reason phrases (RFC 3261 §21 and the extensions transfers meet). */
-const REASON_PHRASES: Readonly<Record<number, string>> = {
-  100: 'Trying',
-  180: 'Ringing',
-  181: 'Call Is Being Forwarded',
-  182: 'Queued',
-  183: 'Session Progress',
-  200: 'OK',
-  202: 'Accepted',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  407: 'Proxy Authentication Required',
-  408: 'Request Timeout',
-  410: 'Gone',
-  416: 'Unsupported URI Scheme',
-  420: 'Bad Extension',
-  480: 'Temporarily Unavailable',
-  481: 'Call/Transaction Does Not Exist',
-  482: 'Loop Detected',
-  483: 'Too Many Hops',
-  484: 'Address Incomplete',
-  485: 'Ambiguous',
-  486: 'Busy Here',
-  487: 'Request Terminated',
-  488: 'Not Acceptable Here',
-  489: 'Bad Event',
-  500: 'Server Internal Error',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Server Time-out',
-  600: 'Busy Everywhere',
-  603: 'Decline',
-  604: 'Does Not Exist Anywhere',
-  606: 'Not Acceptable',
-};
-
-/** The standard phrase of a status, or a generic one for its class. */
-export function reasonPhrase(status: number): string {
-  return REASON_PHRASES[status] ?? (status < 200 ? 'Progress' : status < 300 ? 'OK' : 'Failed');
 }
 
 function line(status: number): StatusLine {

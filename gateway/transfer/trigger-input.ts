@@ -100,7 +100,10 @@ function addVar(
   }
 }
 
-/** Header overrides under the API's, one level deep (so `uui.data` from a header survives `uui.encoding` from the body). */
+/**
+ * Header overrides under the API's, one level deep (so `uui.data` from a header survives
+ * `uui.encoding` from the body).
+ */
 function mergeOverrides(
   fromHeaders: Record<string, unknown>,
   fromApi: Record<string, unknown>,

@@ -84,7 +84,7 @@ async function startAgent(scenario: string, port: number): Promise<SippServer> {
         timeoutMs: SIPP_TIMEOUT_MS,
       });
     } catch (err) {
-      if (attempt >= 3 || !String((err as Error).message).includes('exit 254')) throw err;
+      if (attempt >= 3 || !/exit 254|bind/.test(String((err as Error).message))) throw err;
     }
   }
 }

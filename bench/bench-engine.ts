@@ -7,7 +7,8 @@
  * pair as the reference. Prints a table per step and a summary; not a test, asserts nothing.
  *
  *   node dist/bench/bench-engine.js [--target both|engine|direct] [--rates 200,400,...]
- *        [--seconds 5] [--p99-limit 200] [--json FILE] [--cpu-prof DIR]
+ *        [--seconds 5] [--p99-limit 200] [--json FILE] [--traces DIR] [--cpu-prof DIR]
+ *        [--engine-node-flags="--trace-gc"]
  *   node --import tsx bench/bench-engine.ts ...   (from source, spawns the engine from source too)
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
@@ -349,7 +350,7 @@ async function main(): Promise<number> {
   if (opts.tracesDir) mkdirSync(opts.tracesDir, { recursive: true });
   process.stdout.write(
     `bench:engine — ${os.cpus().length} CPUs, node ${process.version}, ${FROM_SOURCE ? 'from source (tsx)' : 'compiled'}; ` +
-      `steps of ${opts.stepSeconds} s, p99 limit ${opts.p99LimitMs} ms; INVITE→200 response times measured by SIPp (1 ms resolution)\n` +
+      `steps of ${opts.stepSeconds} s, p99 limit ${opts.p99LimitMs} ms; INVITE→200 response times measured by SIPp (whole ms, in steps of its clock)\n` +
       `columns: srv = engine (direct pair: SIPp UAS), app = srf app; MiB = peak RSS in the step; CPU% of one core; ` +
       `load = 1-min load average at the step's end; lag = longest stall of the idle bench process ` +
       `(the machine is shared: other work and host stalls show here)\n`,

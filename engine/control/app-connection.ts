@@ -234,9 +234,10 @@ export class AppConnection implements AppClient {
   }
 
   /**
-   * Frames written in one tick are corked and flushed together on the next, so a burst (e.g.
-   * several SIP messages handled in one loop) costs one writev rather than a syscall per frame;
-   * TCP_NODELAY is set, so a lone frame still leaves at once.
+   * Frames written while the event loop handles a batch of I/O are corked and flushed together
+   * in the check phase (setImmediate runs after every ready datagram of this poll round), so a
+   * burst costs one writev rather than a syscall per frame; TCP_NODELAY is set, so a lone frame
+   * still leaves at once.
    */
   #send(payload: string): void {
     const socket = this.#socket;
@@ -248,7 +249,7 @@ export class AppConnection implements AppClient {
     if (!this.#corked) {
       this.#corked = true;
       socket.cork();
-      process.nextTick(flushCorked, this);
+      setImmediate(flushCorked, this);
     }
     socket.write(encodeFrame(payload));
     if (socket.writableLength > this.#settings.maxWriteBufferBytes) {

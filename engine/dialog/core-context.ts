@@ -188,6 +188,10 @@ export class CoreContext {
 
   removeDialog(d: Dialog): void {
     if (this.dialogs.get(d.id) === d) this.dialogs.delete(d.id);
+    if (d.inviteTx) {
+      this.entriesByInviteTx.delete(d.inviteTx);
+      d.inviteTx = undefined;
+    }
     this.stopPendingAck(d);
     for (const rp of d.reliableProvisionals.values()) {
       if (rp.retransmitTimer) this.clock.clearTimer(rp.retransmitTimer);

@@ -7,7 +7,7 @@ import { SipMessage } from '../sip/message.js';
 import { parseNameAddr, parseUriTarget, splitList } from '../sip/header-values.js';
 import type { AppClient } from '../control/sip-core-port.js';
 import type { Hop, ListenPoint, TransportProtocol } from '../transport/transport-types.js';
-import type { TimerHandle } from '../transaction/transaction-types.js';
+import type { ServerTransaction, TimerHandle } from '../transaction/transaction-types.js';
 
 export type DialogRole = 'uas' | 'uac';
 export type DialogState = 'early' | 'confirmed' | 'terminating';
@@ -57,6 +57,8 @@ export class Dialog {
   connectionId: string | undefined;
   pendingAck: PendingAck | undefined;
   outgoingInvite: OutgoingInvite | undefined;
+  /** The initial INVITE's server transaction until its ACK (for CANCEL-after-200 matching). */
+  inviteTx: ServerTransaction | undefined;
   /** A re-INVITE from the peer is being handled (RFC 3261 §14.2: a second one gets 491). */
   incomingInviteOpen = false;
   /** Reliable provisionals awaiting PRACK, keyed by RSeq (RFC 3262 §3). */

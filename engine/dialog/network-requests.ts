@@ -201,6 +201,11 @@ export class NetworkRequests {
     if (!cseq || cseq.seq !== d.pendingAck.cseq) return;
     this.ctx.stopPendingAck(d);
     d.state = 'confirmed';
+    // A CANCEL can no longer race this INVITE; let its transaction stop holding the call state.
+    if (d.inviteTx) {
+      this.ctx.entriesByInviteTx.delete(d.inviteTx);
+      d.inviteTx = undefined;
+    }
     this.ctx.deliverNetwork(d.owner, inbound, newTxnId(), d.id);
   }
 
@@ -297,7 +302,9 @@ export class NetworkRequests {
       res.append('RSeq', String(rseq));
     }
     const bytes = serializeMessage(res);
-    this.respond(entry.tx, res);
+    entry.tx
+      .sendResponse(res, bytes)
+      .catch((err: unknown) => this.ctx.logger.warn({ err }, 'response send failed'));
     const { hop, opts } = responseHopFor(req, entry.inbound);
     if (reliable && dialog)
       this.retransmitReliable(dialog, Number(res.get('rseq')), bytes, hop, opts.connectionId);
@@ -309,6 +316,7 @@ export class NetworkRequests {
         if (dialog) dialog.incomingInviteOpen = false;
         if (status < 300 && dialog) {
           dialog.state = 'confirmed';
+          if (!inDialog) dialog.inviteTx = entry.tx;
           this.startPendingAck(
             dialog,
             parseCSeq(req.get('cseq') ?? '')?.seq ?? 0,

@@ -42,8 +42,13 @@ export function serializeMessage(msg: SipMessage): Buffer {
   }
   if (!wroteLength) head += `Content-Length: ${msg.body.length}\r\n`;
   head += '\r\n';
-  const headBuf = Buffer.from(head, 'utf8');
-  return msg.body.length ? Buffer.concat([headBuf, msg.body]) : headBuf;
+  // One unpooled allocation: transactions keep these bytes for retransmission for up to
+  // 64·T1, and a slice of Node's shared 8 KiB pool would keep the whole pool block alive.
+  const headBytes = Buffer.byteLength(head, 'utf8');
+  const out = Buffer.allocUnsafeSlow(headBytes + msg.body.length);
+  out.write(head, 0, 'utf8');
+  if (msg.body.length) msg.body.copy(out, headBytes);
+  return out;
 }
 
 /** Serialize to a string (for the control protocol's echo, which carries UTF-8 text). */

@@ -72,13 +72,13 @@ export abstract class ServerTransactionBase<I extends { kind: string }>
     return this.sendResponse(res).then((sent) => sent.result);
   }
 
-  sendResponse(res: SipMessage): Promise<SentResponse> {
+  sendResponse(res: SipMessage, serialized?: Buffer): Promise<SentResponse> {
     if (res.isRequest || res.status < 100 || res.status > 699) {
       return Promise.reject(
         new TransactionError('invalid-response', 'respond() needs a response with a status 100-699'),
       );
     }
-    const bytes = serializeMessage(res);
+    const bytes = serialized ?? serializeMessage(res);
     return new Promise<SentResponse>((resolve, reject) =>
       this.handle(this.respondInput(res, bytes, resolve, reject)),
     );

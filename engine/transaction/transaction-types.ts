@@ -86,8 +86,11 @@ export interface ServerTransaction {
    * the transaction — the dialog core does that). Resolves with what was sent.
    */
   respond(res: SipMessage): Promise<SendResult>;
-  /** Like `respond`, also giving the exact bytes sent (the engine echoes them to the app). */
-  sendResponse(res: SipMessage): Promise<SentResponse>;
+  /**
+   * Like `respond`, also giving the exact bytes sent (the engine echoes them to the app).
+   * `serialized`, when given, must be `serializeMessage(res)`: it saves serializing twice.
+   */
+  sendResponse(res: SipMessage, serialized?: Buffer): Promise<SentResponse>;
   /** True once a final response was sent. */
   readonly finalSent: boolean;
 }

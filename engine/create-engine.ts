@@ -32,6 +32,8 @@ export interface Engine {
   readonly listenPoints: readonly ListenPoint[];
   readonly adminPort: number;
   readonly core: EngineSipCore;
+  /** Live SIP transactions (for tests and metrics). */
+  transactionCounts(): { client: number; server: number };
   close(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     listenPoints: transport.listenPoints,
     adminPort: bound.port,
     core,
+    transactionCounts: () => transactions.size(),
     async close() {
       await control.close();
       await transport.close();

@@ -5,7 +5,7 @@
  * passed in. `start()` connects and listens; `shutdown()` drains and stops.
  */
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import type { Config } from '../config/schema.js';
 import { CallRegistry } from './call/call-registry.js';
 import type { Clock, TimerHandle } from './call/ports.js';
@@ -21,6 +21,8 @@ import { SipCounters } from './sip/sip-counters.js';
 import { SrfConnection, type SrfTarget } from './sip/srf-connection.js';
 import { SrfDialer } from './sip/srf-dialer.js';
 import type { Store } from './store/store-port.js';
+import { TransferService } from './transfer/transfer-service.js';
+import { transferStrategies } from './transfer/transfer-strategies.js';
 
 /**
  * How long a digest nonce stays good (RFC 7616 §3.3). Long enough for a carrier to answer the
@@ -77,6 +79,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
     retryAfterSeconds: config.limits.retryAfterSeconds,
     clock,
   });
+  const transfers = new TransferService({
+    config: config.transfer,
+    trunks: config.trunks,
+    isLocalHost: localHosts(config),
+    strategies: transferStrategies,
+    clock,
+    metrics,
+    store,
+  });
   const calls = new CallRegistry({
     dialer: new SrfDialer(connection.srf, counters),
     agent: {
@@ -90,6 +101,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     metrics,
     store,
     instanceId: hostname(),
+    transfers,
+    transfersConfigured: Object.keys(config.transfer.targets).length > 0 || config.transfer.allow.length > 0,
   });
   handleInboundInvites({
     srf: connection.srf,
@@ -150,6 +163,24 @@ export function createGateway(opts: GatewayOptions): Gateway {
       log.info('gateway stopped');
     },
   };
+}
+
+/**
+ * Whether a host is Baton's own, for Refer-To `sip:<target>@<baton>`: an address it listens on
+ * (every interface's for a wildcard listener, and always with an external drachtio-server, whose
+ * addresses Baton does not know), or `localhost`. Compared lower case, IPv6 without brackets.
+ */
+function localHosts(config: Config): (host: string) => boolean {
+  const hosts = new Set<string>(['localhost']);
+  const interfaces = (): void => {
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) hosts.add(a.address.toLowerCase());
+  };
+  if (config.sip.listen.length === 0) interfaces();
+  for (const l of config.sip.listen) {
+    if (l.host === '0.0.0.0' || l.host === '::') interfaces();
+    else hosts.add(l.host.toLowerCase());
+  }
+  return (host) => hosts.has(host.toLowerCase().replace(/^\[(.*)\]$/, '$1'));
 }
 
 function sleep(ms: number): Promise<void> {

@@ -21,6 +21,10 @@ export type GatewayErrorCode =
   | 'method-not-allowed'
   | 'payload-too-large'
   | 'unsupported-media-type'
+  | 'transfer-not-found'
+  | 'transfer-conflict'
+  | 'target-not-allowed'
+  | 'invalid-transfer-request'
   | 'internal';
 
 /** The codes the control API can answer with (its OpenAPI error schema lists exactly these). */
@@ -33,6 +37,10 @@ export const API_ERROR_CODES = [
   'method-not-allowed',
   'payload-too-large',
   'unsupported-media-type',
+  'transfer-not-found',
+  'transfer-conflict',
+  'target-not-allowed',
+  'invalid-transfer-request',
   'internal',
 ] as const satisfies readonly GatewayErrorCode[];
 
@@ -194,6 +202,51 @@ export class CallNotFoundError extends GatewayError {
       httpStatus: 404,
       retryable: false,
     });
+  }
+}
+
+/** The control API names a transfer session that does not exist. */
+export class TransferNotFoundError extends GatewayError {
+  constructor(transferId: string) {
+    super(`no transfer session with id '${transferId}'`, {
+      code: 'transfer-not-found',
+      sipStatus: undefined,
+      httpStatus: 404,
+      retryable: false,
+    });
+  }
+}
+
+/**
+ * A transfer cannot start now: one is already running on the call, or the caller is not (or no
+ * longer) talking to the AI agent. Retryable: it may start once the other has ended.
+ */
+export class TransferConflictError extends GatewayError {
+  constructor(callId: string, detail: string) {
+    super(`call '${callId}' cannot be transferred now: ${detail}`, {
+      code: 'transfer-conflict',
+      sipStatus: undefined,
+      httpStatus: 409,
+      retryable: true,
+    });
+  }
+}
+
+/**
+ * A transfer request refused before anything was dialled (the transfer layer's own verdict,
+ * `gateway/transfer/transfer-errors.ts`): 403 target not allowed, 400 invalid target, vars or
+ * overrides.
+ */
+export class TransferRefusedError extends GatewayError {
+  constructor(
+    refusal: { code: 'target-not-allowed' | 'invalid-transfer-request'; httpStatus: number; message: string },
+    options?: { cause?: unknown },
+  ) {
+    super(
+      refusal.message,
+      { code: refusal.code, sipStatus: undefined, httpStatus: refusal.httpStatus, retryable: false },
+      options,
+    );
   }
 }
 

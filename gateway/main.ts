@@ -18,6 +18,7 @@ import { startEmbeddedEngine, type EmbeddedEngine } from './embedded-engine.js';
 import { createRootLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { PRESERVE_HEADER_NAMES_ENV, preservedHeaderNames } from './sip/header-case.js';
+import { transferHeaderNames } from './transfer/header-rules.js';
 
 const USAGE = `usage: baton [--config FILE]
   -c, --config FILE   YAML configuration (default: built-in defaults plus BATON_* environment)
@@ -62,10 +63,10 @@ function waitForSignal(logger: Logger): { first: Promise<string>; second: Promis
 
 async function run(config: Config, logger: Logger): Promise<number> {
   // drachtio-srf reads this when it sends; set before the first message (see header-case.ts).
-  const preserved = preservedHeaderNames(
-    process.env[PRESERVE_HEADER_NAMES_ENV],
-    Object.keys(config.aiAgent.headers),
-  );
+  const preserved = preservedHeaderNames(process.env[PRESERVE_HEADER_NAMES_ENV], [
+    ...Object.keys(config.aiAgent.headers),
+    ...transferHeaderNames(config.transfer),
+  ]);
   if (preserved !== undefined) process.env[PRESERVE_HEADER_NAMES_ENV] = preserved;
 
   const signals = waitForSignal(logger);

@@ -4,60 +4,19 @@
  * `call-state.ts`. Every state handles every event explicitly: the switches are exhaustive, so
  * a new event or state that is not handled fails to compile.
  */
-import type { SipAnswer } from './ports.js';
-import type {
-  CallEffect,
-  CallEvent,
-  CallMachineContext,
-  CallState,
-  EndCause,
-  HangupRequester,
-  Leg,
-  PendingReinvite,
-  Transition,
-} from './call-state.js';
-import type { CallResult } from '../observability/metrics.js';
-
-/** RFC 3261 §14.2: a re-INVITE while another is pending on the dialog gets 491. */
-const REQUEST_PENDING: SipAnswer = { status: 491, reason: 'Request Pending' };
-/** RFC 3261 §9.2 / §15: a request cut short by the call ending. */
-const REQUEST_TERMINATED: SipAnswer = { status: 487, reason: 'Request Terminated' };
-/**
- * REFER is how the agent will ask for a transfer (issue 4). Until the transfer module exists the
- * request is refused rather than accepted with nothing behind it (RFC 3515 §2.4.2).
- */
-const REFER_NOT_SUPPORTED: SipAnswer = { status: 501, reason: 'Not Implemented' };
-/** An unanswered caller whose call an operator ends (no CANCEL was sent, so not 487). */
-const OPERATOR_ENDED: SipAnswer = { status: 480, reason: 'Temporarily Unavailable' };
-/** An unanswered caller whose call shutdown ends: another instance may take it. */
-const SHUTTING_DOWN: SipAnswer = { status: 503, reason: 'Service Unavailable' };
-
-const stay = (state: CallState, effects: CallEffect[] = []): Transition => ({
-  state,
-  effects,
-  ignored: false,
-});
-const ignore = (state: CallState, effects: CallEffect[] = []): Transition => ({
-  state,
-  effects,
-  ignored: true,
-});
-
-function end(result: CallResult, cause: EndCause, effects: CallEffect[]): Transition {
-  return {
-    state: { name: 'ended', result, cause },
-    effects: [...effects, { type: 'finish', result, cause }],
-    ignored: false,
-  };
-}
-
-function other(leg: Leg): Leg {
-  return leg === 'caller' ? 'agent' : 'caller';
-}
-
-function requesterCause(by: HangupRequester): EndCause {
-  return by === 'operator' ? 'operator-hangup' : 'shutdown';
-}
+import { fromConnected } from './call-connected.js';
+import {
+  assertNever,
+  end,
+  ignore,
+  OPERATOR_ENDED,
+  pendingAnswer,
+  REQUEST_TERMINATED,
+  requesterCause,
+  SHUTTING_DOWN,
+  stay,
+} from './call-steps.js';
+import type { CallEffect, CallEvent, CallMachineContext, CallState, EndCause, Transition } from './call-state.js';
 
 export function transition(state: CallState, event: CallEvent, ctx: CallMachineContext): Transition {
   switch (state.name) {
@@ -70,7 +29,7 @@ export function transition(state: CallState, event: CallEvent, ctx: CallMachineC
     case 'awaiting-caller-ack':
       return fromAwaitingCallerAck(state, event);
     case 'connected':
-      return fromConnected(state, event);
+      return fromConnected(state, event, ctx);
     case 'ended':
       return fromEnded(state, event);
     default:
@@ -139,6 +98,17 @@ function fromDialingAgent(
     case 'reinvite-answered':
     case 'reinvite-failed':
       return ignore(state);
+    case 'transfer-started':
+    case 'transfer-ended':
+    case 'release':
+    case 'bridge-started':
+    case 'bridged':
+    case 'bridge-failed':
+    case 'agent-redial':
+    case 'agent-redial-failed':
+    case 'leg-up':
+      // Transfers happen while connected; nothing of theirs can be under way before.
+      return ignore(state);
     default:
       return assertNever(event);
   }
@@ -166,6 +136,7 @@ function fromAnsweringCaller(state: CallState & { name: 'answering-caller' }, ev
         state.pendingEnd === 'agent-hangup' ? [] : [{ type: 'hangup', leg: 'agent' }],
       );
     case 'hungup':
+      if (event.leg === 'human') return ignore(state);
       // Remember the BYE until the caller's answer settles (only then can the caller get one).
       return stay({
         ...state,
@@ -188,6 +159,17 @@ function fromAnsweringCaller(state: CallState & { name: 'answering-caller' }, ev
     case 'reinvite-answered':
     case 'reinvite-failed':
       return ignore(state);
+    case 'transfer-started':
+    case 'transfer-ended':
+    case 'release':
+    case 'bridge-started':
+    case 'bridged':
+    case 'bridge-failed':
+    case 'agent-redial':
+    case 'agent-redial-failed':
+    case 'leg-up':
+      // Transfers happen while connected; nothing of theirs can be under way before.
+      return ignore(state);
     default:
       return assertNever(event);
   }
@@ -201,9 +183,10 @@ function fromAwaitingCallerAck(
     case 'caller-acked':
       return stay({ name: 'connected' }, [{ type: 'ack-agent', sdp: event.sdp }]);
     case 'hungup':
+      if (event.leg === 'human') return ignore(state);
       // The agent's 200 is still un-ACKed: its hang-up ACKs it first (the SIP layer knows how).
       return end('answered', event.leg === 'caller' ? 'caller-hangup' : 'agent-hangup', [
-        { type: 'hangup', leg: other(event.leg) },
+        { type: 'hangup', leg: event.leg === 'caller' ? 'agent' : 'caller' },
       ]);
     case 'hangup-requested':
       return end('answered', requesterCause(event.by), [
@@ -224,53 +207,16 @@ function fromAwaitingCallerAck(
     case 'reinvite-answered':
     case 'reinvite-failed':
       return ignore(state);
-    default:
-      return assertNever(event);
-  }
-}
-
-function fromConnected(state: CallState & { name: 'connected' }, event: CallEvent): Transition {
-  switch (event.type) {
-    case 'hungup':
-      return end('answered', event.leg === 'caller' ? 'caller-hangup' : 'agent-hangup', [
-        ...settlePending(state.reinvite),
-        { type: 'hangup', leg: other(event.leg) },
-      ]);
-    case 'hangup-requested':
-      return end('answered', requesterCause(event.by), [
-        ...settlePending(state.reinvite),
-        { type: 'hangup', leg: 'caller' },
-        { type: 'hangup', leg: 'agent' },
-      ]);
-    case 'reinvite':
-      if (state.reinvite !== undefined) return stay(state, [pendingAnswer(event.requestId)]);
-      // Hold, resume and codec changes pass through unchanged: Baton is not in the media path yet.
-      return stay({ name: 'connected', reinvite: { from: event.from, requestId: event.requestId } }, [
-        { type: 'forward-reinvite', to: other(event.from), sdp: event.sdp },
-      ]);
-    case 'reinvite-answered':
-      if (state.reinvite === undefined) return ignore(state);
-      return stay({ name: 'connected' }, [
-        { type: 'accept-request', requestId: state.reinvite.requestId, sdp: event.sdp },
-      ]);
-    case 'reinvite-failed':
-      if (state.reinvite === undefined) return ignore(state);
-      return stay({ name: 'connected' }, [
-        { type: 'reject-request', requestId: state.reinvite.requestId, answer: event.answer },
-      ]);
-    case 'refer':
-      return stay(state, [
-        { type: 'reject-request', requestId: event.requestId, answer: REFER_NOT_SUPPORTED },
-      ]);
-    case 'start':
-    case 'agent-provisional':
-    case 'agent-answered':
-    case 'agent-failed':
-    case 'agent-answer-timeout':
-    case 'caller-cancelled':
-    case 'caller-answered':
-    case 'caller-answer-failed':
-    case 'caller-acked':
+    case 'transfer-started':
+    case 'transfer-ended':
+    case 'release':
+    case 'bridge-started':
+    case 'bridged':
+    case 'bridge-failed':
+    case 'agent-redial':
+    case 'agent-redial-failed':
+    case 'leg-up':
+      // Transfers happen while connected; nothing of theirs can be under way before.
       return ignore(state);
     default:
       return assertNever(event);
@@ -301,6 +247,18 @@ function fromEnded(state: CallState & { name: 'ended' }, event: CallEvent): Tran
     case 'reinvite-failed':
     case 'hangup-requested':
       return ignore(state);
+    case 'leg-up':
+      // A far leg that answered after the call ended (a human racing the caller's BYE): release it.
+      return ignore(state, [{ type: 'hangup', leg: event.leg }]);
+    case 'transfer-started':
+    case 'transfer-ended':
+    case 'release':
+    case 'bridge-started':
+    case 'bridged':
+    case 'bridge-failed':
+    case 'agent-redial':
+    case 'agent-redial-failed':
+      return ignore(state);
     default:
       return assertNever(event);
   }
@@ -314,19 +272,4 @@ function hangupsAfter(cause: EndCause): CallEffect[] {
     { type: 'hangup', leg: 'caller' },
     { type: 'hangup', leg: 'agent' },
   ];
-}
-
-function pendingAnswer(requestId: number): CallEffect {
-  return { type: 'reject-request', requestId, answer: REQUEST_PENDING };
-}
-
-/** A forwarded re-INVITE still owed an answer when the call ends gets 487. */
-function settlePending(pending: PendingReinvite | undefined): CallEffect[] {
-  return pending === undefined
-    ? []
-    : [{ type: 'reject-request', requestId: pending.requestId, answer: REQUEST_TERMINATED }];
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled call machine input: ${JSON.stringify(value)}`);
 }

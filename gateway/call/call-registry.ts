@@ -5,10 +5,11 @@
  * shutdown when the last call is gone ({@link CallRegistry.whenIdle}).
  */
 import { randomUUID } from 'node:crypto';
-import type { CallsApi, CallSummary } from '../http/calls-api.js';
+import type { CallsApi, CallSummary, TransferRequestBody } from '../http/calls-api.js';
+import type { TransferService } from '../transfer/transfer-service.js';
 import { callLogger, type Logger } from '../observability/logger.js';
 import type { CallResult, Metrics } from '../observability/metrics.js';
-import type { CallRecord, Store } from '../store/store-port.js';
+import type { CallRecord, Store, TransferSessionRecord } from '../store/store-port.js';
 import { isValidConversationId } from './agent-invite.js';
 import { CallSession, type AgentTarget, type CallObserver } from './call-session.js';
 import type { EndCause, HangupRequester } from './call-state.js';
@@ -27,6 +28,10 @@ export interface CallRegistryOptions {
   instanceId: string;
   /** Call ids; random UUIDs unless a test fixes them. */
   newId?: () => string;
+  /** Transfers; without them REFER gets 501 and the API's transfers 403. */
+  transfers?: TransferService;
+  /** Whether any transfer target or `allow` pattern is configured. */
+  transfersConfigured?: boolean;
 }
 
 export interface NewCall {
@@ -84,6 +89,10 @@ export class CallRegistry implements CallsApi {
       startedAt: new Date(),
       logger: callLogger(this.opts.logger, { callId: id, trunk: call.trunk }),
       observer: this.observer,
+      ...(this.opts.transfers !== undefined && {
+        transfers: this.opts.transfers,
+        transfersConfigured: this.opts.transfersConfigured ?? false,
+      }),
     });
     this.calls.set(id, session);
     this.unsettled.add(session);
@@ -109,6 +118,16 @@ export class CallRegistry implements CallsApi {
     if (call === undefined) return false;
     await call.hangup('operator');
     return true;
+  }
+
+  transfer(id: string, body: TransferRequestBody): { transferId: string } | undefined {
+    const call = this.calls.get(id);
+    if (call === undefined) return undefined;
+    return { transferId: call.requestTransfer(body) };
+  }
+
+  async getTransfer(id: string): Promise<TransferSessionRecord | undefined> {
+    return this.opts.transfers?.get(id);
   }
 
   /** End every call (shutdown after the drain timeout); resolves when all legs are released. */

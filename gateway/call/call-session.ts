@@ -10,8 +10,10 @@
 import type { Logger } from '../observability/logger.js';
 import type { CallResult } from '../observability/metrics.js';
 import { buildAgentInvite } from './agent-invite.js';
+import type { TransferService } from '../transfer/transfer-service.js';
 import { transition } from './call-machine.js';
 import type { CallEffect, CallEvent, CallState, EndCause, HangupRequester, Leg } from './call-state.js';
+import { CallTransfers, type ApiTransferBody } from './call-transfers.js';
 import {
   DialogRequestError,
   type Clock,
@@ -26,6 +28,8 @@ import {
   type TimerHandle,
 } from './ports.js';
 import type { HeaderTemplates } from './template.js';
+import { TransferRefusedError } from '../errors.js';
+import { TARGET_HEADER } from '../transfer/trigger-input.js';
 
 /** Where the agent leg goes and how long it may take (from `aiAgent`). */
 export interface AgentTarget {
@@ -54,6 +58,10 @@ export interface CallSessionOptions {
   startedAt: Date;
   logger: Logger;
   observer: CallObserver;
+  /** Transfers (always given by the gateway; tests of the plain call path leave it out). */
+  transfers?: TransferService;
+  /** Whether transfers are configured: a REFER from the AI leg starts one (else 501). */
+  transfersConfigured?: boolean;
 }
 
 /** A forwarded re-INVITE answered with anything but a SIP status still needs an answer. */
@@ -78,6 +86,7 @@ export class CallSession {
   private answerTimer: TimerHandle | undefined;
   private nextRequestId = 1;
   private readonly replies = new Map<number, RequestReply>();
+  private readonly transfers: CallTransfers | undefined;
 
   private readonly queue: CallEvent[] = [];
   private dispatching = false;
@@ -96,6 +105,32 @@ export class CallSession {
     this.startedAtMs = opts.clock.now();
     this.log = opts.logger;
     this.settledPromise = new Promise((resolve) => (this.settledResolve = resolve));
+    this.transfers =
+      opts.transfers === undefined
+        ? undefined
+        : new CallTransfers(opts.transfers, {
+            callId: opts.id,
+            conversationId: opts.conversationId,
+            trunk: opts.trunk,
+            invite: opts.invite,
+            dialer: opts.dialer,
+            agent: opts.agent,
+            clock: opts.clock,
+            log: opts.logger,
+            state: () => this.current,
+            dialog: (leg) => this.dialogs[leg],
+            adopt: (leg, dialog) => {
+              this.attach(leg, dialog);
+              this.dispatch({ type: 'leg-up', leg });
+            },
+            detachCaller: () => {
+              const dialog = this.dialogs.caller;
+              delete this.dialogs.caller;
+              return dialog;
+            },
+            dispatch: (event) => this.dispatch(event),
+            track: (p) => this.track(p),
+          });
   }
 
   get state(): CallState {
@@ -121,6 +156,22 @@ export class CallSession {
     return this.settled();
   }
 
+  /**
+   * Transfer the caller (control API).
+   * @returns the transfer session id
+   * @throws TransferConflictError (409), TransferRefusedError (403 / 400)
+   */
+  requestTransfer(body: ApiTransferBody): string {
+    if (this.transfers === undefined) {
+      throw new TransferRefusedError({
+        code: 'target-not-allowed',
+        httpStatus: 403,
+        message: 'no transfer targets are configured',
+      });
+    }
+    return this.transfers.startFromApi(body);
+  }
+
   /** Resolves once the call has ended and its last BYE/CANCEL has been answered or failed. */
   settled(): Promise<void> {
     return this.settledPromise;
@@ -140,7 +191,10 @@ export class CallSession {
 
   private step(event: CallEvent): void {
     const from = this.current;
-    const t = transition(from, event, { failureAnswer: this.opts.agent.failureAnswer });
+    const t = transition(from, event, {
+      failureAnswer: this.opts.agent.failureAnswer,
+      transfers: this.transfers !== undefined && this.opts.transfersConfigured === true,
+    });
     this.current = t.state;
     if (t.ignored)
       this.log.debug({ state: from.name, event: event.type }, 'call event ignored in this state');
@@ -181,12 +235,22 @@ export class CallSession {
         return;
       case 'cancel-agent':
         this.outgoing?.cancel();
+        this.transfers?.cancelRedial();
         return;
       case 'ack-agent':
         this.ackAgent(effect.sdp);
         return;
       case 'hangup':
         this.hangupLeg(effect.leg);
+        return;
+      case 'start-transfer': {
+        const reply = effect.trigger.kind === 'refer' ? this.takeReply(effect.trigger.requestId) : undefined;
+        if (this.transfers === undefined) reply?.reject({ status: 501, reason: 'Not Implemented' });
+        else this.transfers.startFromTrigger(effect.trigger, reply);
+        return;
+      }
+      case 'transfer-event':
+        this.transfers?.event(effect.event);
         return;
       case 'forward-reinvite':
         this.forwardReinvite(effect.to, effect.sdp);
@@ -259,13 +323,20 @@ export class CallSession {
     dialog.setHandlers({
       onEnded: (end) => {
         this.log.info({ leg, reason: end.reason }, 'leg hung up');
-        delete this.dialogs[leg];
-        this.dispatch({ type: 'hungup', leg });
+        if (this.dialogs[leg] === dialog) delete this.dialogs[leg];
+        const headers = Object.entries(end.headers);
+        const transfer =
+          leg === 'agent' && headers.some(([name]) => name.toLowerCase() === TARGET_HEADER.toLowerCase());
+        this.dispatch(transfer ? { type: 'hungup', leg, transfer: headers } : { type: 'hungup', leg });
       },
       onReinvite: (sdp, reply) =>
         this.dispatch({ type: 'reinvite', from: leg, requestId: this.keepReply(reply), sdp }),
-      onRefer: (_referTo, reply) =>
-        this.dispatch({ type: 'refer', from: leg, requestId: this.keepReply(reply) }),
+      onRefer: (refer, reply) =>
+        this.dispatch({ type: 'refer', from: leg, requestId: this.keepReply(reply), refer }),
+      onNotify: (notify, reply) => {
+        if (leg === 'caller' && this.transfers !== undefined) this.transfers.onCallerNotify(notify, reply);
+        else reply.reject({ status: 481, reason: 'Subscription Does Not Exist' });
+      },
       onAck: (sdp) => {
         if (leg === 'caller') this.dispatch({ type: 'caller-acked', sdp });
       },
@@ -309,7 +380,10 @@ export class CallSession {
     const dialog = this.dialogs[leg];
     if (dialog === undefined) return;
     delete this.dialogs[leg];
-    this.track(dialog.hangup().catch((err: unknown) => this.log.warn({ err, leg }, 'BYE failed')));
+    // The AI leg's final NOTIFY goes out (and is answered) before its BYE.
+    const after = leg === 'agent' && this.transfers !== undefined ? this.transfers.agentNotified() : undefined;
+    const bye = after === undefined ? dialog.hangup() : after.then(() => dialog.hangup());
+    this.track(bye.catch((err: unknown) => this.log.warn({ err, leg }, 'BYE failed')));
   }
 
   private keepReply(reply: RequestReply): number {
@@ -340,6 +414,7 @@ export class CallSession {
 
   private finish(result: CallResult, cause: EndCause): void {
     this.clearAnswerTimer();
+    this.transfers?.callEnded();
     this.log.info({ result, cause, durationMs: this.opts.clock.now() - this.startedAtMs }, 'call ended');
     this.opts.observer.onEnded(this, result, cause);
     this.maybeSettled();

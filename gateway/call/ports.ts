@@ -72,6 +72,14 @@ export interface DialRequest {
   /** Extra headers, names as they must appear on the wire. */
   readonly headers: Readonly<Record<string, string>>;
   readonly sdp: string | undefined;
+  /** Digest credentials for a far end that challenges the INVITE (RFC 3261 §22.2), e.g. a trunk's. */
+  readonly auth?: Credentials;
+}
+
+/** Username and password for a digest challenge (401/407) to a request Baton sends. */
+export interface Credentials {
+  readonly username: string;
+  readonly password: string;
 }
 
 /** Why an outgoing INVITE did not produce a dialog. */
@@ -113,6 +121,42 @@ export interface RequestReply {
   reject(answer: SipAnswer): void;
 }
 
+/** An in-dialog REFER as the call layer reads it (RFC 3515 §2.4). */
+export interface InboundRefer {
+  /** The Refer-To value as received. */
+  readonly referTo: string;
+  /** The REFER's CSeq number: the `id` of its implicit subscription's NOTIFYs (RFC 3515 §2.4.6). */
+  readonly cseq: number;
+  /** Every header of the REFER, names as received (the X-headers become `{{vars.*}}`). */
+  readonly headers: ReadonlyArray<readonly [name: string, value: string]>;
+}
+
+/** An in-dialog NOTIFY as the call layer reads it (RFC 6665 §4.1.3); header values as received. */
+export interface InboundNotify {
+  readonly event: string | undefined;
+  readonly subscriptionState: string | undefined;
+  readonly contentType: string | undefined;
+  readonly body: string;
+}
+
+/** A request Baton sends inside an established dialog, other than re-INVITE and BYE. */
+export interface InDialogRequest {
+  readonly method: 'REFER' | 'NOTIFY';
+  /** Names as they must appear on the wire. */
+  readonly headers: ReadonlyArray<readonly [name: string, value: string]>;
+  readonly body?: string;
+  /** Credentials for a challenge (RFC 3261 §22.2: in-dialog requests may be challenged too). */
+  readonly auth?: Credentials;
+}
+
+/** The final answer to an {@link InDialogRequest}, whatever its class. */
+export interface InDialogAnswer {
+  readonly status: number;
+  readonly reason: string;
+  /** The CSeq number of the request that got this answer (after a digest retry, the retry's). */
+  readonly cseq: number | undefined;
+}
+
 /** Why a dialog ended from the far side. */
 export interface DialogEnd {
   /** The BYE's Reason text, or the stack's reason for a BYE it generated itself. */
@@ -127,8 +171,10 @@ export interface DialogHandlers {
   onEnded(end: DialogEnd): void;
   /** A re-INVITE (RFC 3261 §14.2) with its SDP offer; answer through `reply`. */
   onReinvite(sdp: string | undefined, reply: RequestReply): void;
-  /** An in-dialog REFER (RFC 3515); the transfer logic of a later release answers it. */
-  onRefer(referTo: string, reply: RequestReply): void;
+  /** An in-dialog REFER (RFC 3515); `reply.accept` answers 202 Accepted (§2.4.2). */
+  onRefer(refer: InboundRefer, reply: RequestReply): void;
+  /** An in-dialog NOTIFY (a REFER subscription's progress, RFC 3515 §2.4.4); answered through `reply`. */
+  onNotify(notify: InboundNotify, reply: RequestReply): void;
   /** The ACK of the 200 that opened this dialog as a UAS, with its SDP when it carries one. */
   onAck(sdp: string | undefined): void;
 }
@@ -144,8 +190,17 @@ export interface DialogPort {
    * @throws DialogRequestError carrying the status when the far end refuses
    */
   reinvite(sdp: string | undefined): Promise<string | undefined>;
-  /** Send BYE; resolves when it is answered or fails. A no-op on an ended dialog. */
-  hangup(): Promise<void>;
+  /**
+   * Send a REFER or NOTIFY in the dialog.
+   * @returns the final answer, whatever its status (a refused REFER is an outcome, not an error)
+   * @throws when the request could not be sent or got no answer at all
+   */
+  request(request: InDialogRequest): Promise<InDialogAnswer>;
+  /**
+   * Send BYE, with `headers` when given (an IVR hand-back's transfer tags); resolves when it is
+   * answered or fails. A no-op on an ended dialog.
+   */
+  hangup(headers?: Readonly<Record<string, string>>): Promise<void>;
 }
 
 /** A non-2xx answer to an in-dialog request Baton sent; the status travels with it. */

@@ -2,6 +2,17 @@
  * What the control API needs from the call layer. The HTTP server depends on this interface only;
  * the call registry implements it, and tests pass a fake.
  */
+import type { TransferSessionRecord } from '../store/store-port.js';
+
+/** `POST /api/calls/{id}/transfer`: what to transfer to, as received (validated by the transfer layer). */
+export interface TransferRequestBody {
+  /** A configured target name, a number or a SIP URI that `transfer.allow` admits. */
+  readonly target: unknown;
+  /** Values for `{{vars.*}}` in the target's headers and UUI. */
+  readonly vars?: unknown;
+  /** Per-call overrides of the target's settings (method, headers, uui, fallback…). */
+  readonly overrides?: unknown;
+}
 
 /** One call as the control API shows it. */
 export interface CallSummary {
@@ -30,4 +41,12 @@ export interface CallsApi {
    * @returns false when no such call exists
    */
   hangup(id: string): Promise<boolean>;
+  /**
+   * Transfer the call's caller; the outcome comes in the session record.
+   * @returns the transfer session id, or undefined when no such call exists
+   * @throws GatewayError: transfer-conflict (409), target-not-allowed (403), invalid-transfer-request (400)
+   */
+  transfer(id: string, body: TransferRequestBody): { transferId: string } | undefined;
+  /** A transfer session, live or stored; undefined when there is none with that id. */
+  getTransfer(id: string): Promise<TransferSessionRecord | undefined>;
 }

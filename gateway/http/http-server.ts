@@ -6,6 +6,7 @@
  * Routes (see `openapi.ts`, served at /api/openapi.json):
  *   GET /healthz, GET /readyz, GET /metrics, GET /api/openapi.json      open
  *   GET /api/calls, GET /api/calls/{id}, DELETE /api/calls/{id}         bearer token
+ *   POST /api/calls/{id}/transfer, GET /api/transfers/{id}              bearer token
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -18,6 +19,7 @@ import {
   InternalError,
   MethodNotAllowedError,
   RouteNotFoundError,
+  TransferNotFoundError,
   UnauthorizedError,
   type Header,
 } from '../errors.js';
@@ -128,6 +130,34 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
           const id = callId(params[0]);
           if (!(await calls.hangup(id))) throw new CallNotFoundError(id);
           return { status: 204 };
+        },
+      },
+    },
+    {
+      pattern: /^\/api\/calls\/([^/]+)\/transfer$/,
+      open: false,
+      methods: {
+        POST: ({ params, body }) => {
+          const id = callId(params[0]);
+          if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+            throw new BadApiRequestError('body must be a JSON object: { target, vars?, overrides? }');
+          }
+          const { target, vars, overrides } = body as Record<string, unknown>;
+          const started = calls.transfer(id, { target, vars, overrides });
+          if (started === undefined) throw new CallNotFoundError(id);
+          return { status: 202, json: started };
+        },
+      },
+    },
+    {
+      pattern: /^\/api\/transfers\/([^/]+)$/,
+      open: false,
+      methods: {
+        GET: async ({ params }) => {
+          const id = callId(params[0]);
+          const session = await calls.getTransfer(id);
+          if (session === undefined) throw new TransferNotFoundError(id);
+          return { status: 200, json: session };
         },
       },
     },

@@ -21,8 +21,16 @@ const callIdParameter = {
   schema: { type: 'string', minLength: 1, maxLength: 256 },
 };
 
+const transferIdParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'Transfer session id, as returned by POST /api/calls/{id}/transfer (also `transferId` in logs).',
+  schema: { type: 'string', minLength: 1, maxLength: 256 },
+};
+
 /** Version of the API described (not of Baton): bumped when a route or schema changes. */
-export const API_VERSION = '1.0.0';
+export const API_VERSION = '1.1.0';
 
 /** Any other failure: 400 bad request, 405, 413, 415, 500, each with its code. */
 const otherError = errorResponse('Any other failure, with its code (bad-request, method-not-allowed, …).');
@@ -66,6 +74,67 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             to: { type: 'string', description: "The Request-URI of the caller's INVITE." },
             startedAt: { type: 'string', format: 'date-time' },
             answeredAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        TransferRequest: {
+          type: 'object',
+          required: ['target'],
+          properties: {
+            target: {
+              type: 'string',
+              description:
+                "A configured target name ('support'), or a number or SIP URI that transfer.allow admits.",
+            },
+            vars: {
+              type: 'object',
+              additionalProperties: { type: 'string', maxLength: 256 },
+              description: 'Values for {{vars.<name>}} in the target’s headers and UUI (names lower-cased).',
+            },
+            overrides: {
+              type: 'object',
+              description:
+                'Per-call overrides of the target: method, headers, headersInReferTo, uui, fallback ' +
+                '(validated like the configuration file; see docs/configuration.md, transfer.targets).',
+            },
+          },
+        },
+        TransferStarted: {
+          type: 'object',
+          required: ['transferId'],
+          properties: { transferId: { type: 'string' } },
+        },
+        TransferSession: {
+          type: 'object',
+          required: ['id', 'callId', 'target', 'mode', 'state', 'createdAt', 'updatedAt', 'vars', 'history'],
+          properties: {
+            id: { type: 'string' },
+            callId: { type: 'string' },
+            target: { type: 'string', description: 'Target of the latest attempt.' },
+            mode: { type: 'string', enum: ['invite', 'refer', 'bye', 'ivr'] },
+            state: { type: 'string', enum: ['pending', 'queued', 'active', 'post_agent', 'ended'] },
+            outcome: {
+              type: 'string',
+              enum: ['completed', 'failed', 'cancelled', 'abandoned'],
+              description: 'Once ended.',
+            },
+            failureReason: { type: 'string', description: 'Why the latest attempt failed (busy, no-answer, …).' },
+            sipStatus: { type: 'integer', description: 'The SIP status behind the outcome or failure.' },
+            vars: { type: 'object', additionalProperties: { type: 'string' } },
+            createdAt: { type: 'string', format: 'date-time' },
+            updatedAt: { type: 'string', format: 'date-time' },
+            endedAt: { type: 'string', format: 'date-time' },
+            history: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['state', 'at'],
+                properties: {
+                  state: { type: 'string' },
+                  at: { type: 'string', format: 'date-time' },
+                  detail: { type: 'string' },
+                },
+              },
+            },
           },
         },
         CallList: {
@@ -162,6 +231,42 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             '401': unauthorized,
             '403': unauthorized,
             '404': errorResponse('No such call (`call-not-found`).'),
+            default: otherError,
+          },
+        },
+      },
+      '/api/calls/{id}/transfer': {
+        parameters: [callIdParameter],
+        post: {
+          summary: 'Transfer the caller to a target; the outcome comes in the transfer session.',
+          security: [{ bearer: [] }],
+          requestBody: { required: true, content: json(ref('TransferRequest')) },
+          responses: {
+            '202': { description: 'The transfer session started.', content: json(ref('TransferStarted')) },
+            '400': errorResponse('Invalid target, vars or overrides (`invalid-transfer-request`, `bad-request`).'),
+            '401': unauthorized,
+            '403': errorResponse(
+              'The target is neither configured nor admitted by transfer.allow (`target-not-allowed`), ' +
+                'or the API is disabled (`api-disabled`).',
+            ),
+            '404': errorResponse('No such call (`call-not-found`).'),
+            '409': errorResponse(
+              'A transfer is already running, or the caller is not with the AI agent (`transfer-conflict`).',
+            ),
+            default: otherError,
+          },
+        },
+      },
+      '/api/transfers/{id}': {
+        parameters: [transferIdParameter],
+        get: {
+          summary: 'A transfer session (live, or ended and stored).',
+          security: [{ bearer: [] }],
+          responses: {
+            '200': { description: 'The session record.', content: json(ref('TransferSession')) },
+            '401': unauthorized,
+            '403': unauthorized,
+            '404': errorResponse('No such transfer session (`transfer-not-found`).'),
             default: otherError,
           },
         },

@@ -1,7 +1,7 @@
 /**
- * {@link DialogPort} over a drachtio-srf `Dialog` (either side: a caller's UAS dialog or an
- * agent's UAC dialog). Owns the mechanics: listening for BYE, re-INVITE and REFER, sending
- * re-INVITE and BYE, and counting that traffic. Events that arrive before the call layer has set
+ * {@link DialogPort} over a drachtio-srf `Dialog` (any leg: a caller's UAS dialog, an agent's or a
+ * human's UAC dialog). Owns the mechanics: listening for BYE, re-INVITE, REFER and NOTIFY, sending
+ * re-INVITE, REFER, NOTIFY and BYE, and counting that traffic. Events that arrive before the call layer has set
  * its handlers are held and delivered when it does, so nothing is lost between the 200 and the
  * first turn of the event loop.
  */
@@ -11,10 +11,15 @@ import {
   type DialogEnd,
   type DialogHandlers,
   type DialogPort,
+  type InboundNotify,
+  type InboundRefer,
+  type InDialogAnswer,
+  type InDialogRequest,
   type RequestReply,
   type SipAnswer,
 } from '../call/ports.js';
 import type { SipCounters } from './sip-counters.js';
+import { dialogCalls } from './srf-types.js';
 
 type HeldEvent = (handlers: DialogHandlers) => void;
 
@@ -50,8 +55,26 @@ export class DrachtioDialog implements DialogPort {
     });
     dialog.on('refer', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
       this.counters.requestIn('REFER');
-      const reply = this.replyTo('REFER', res);
-      this.deliver((h) => h.onRefer(req.get('Refer-To') ?? '', reply));
+      // RFC 3515 §2.4.2: a REFER the call takes is answered 202 Accepted, not 200.
+      const reply = this.replyTo('REFER', res, 202);
+      const refer: InboundRefer = {
+        referTo: req.get('Refer-To') ?? '',
+        cseq: cseqNumber(req.get('CSeq')) ?? 0,
+        headers: headerList(req),
+      };
+      this.deliver((h) => h.onRefer(refer, reply));
+    });
+    // With a listener srf no longer answers NOTIFY itself: the call layer always replies.
+    dialog.on('notify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+      this.counters.requestIn('NOTIFY');
+      const reply = this.replyTo('NOTIFY', res);
+      const notify: InboundNotify = {
+        event: req.get('Event'),
+        subscriptionState: req.get('Subscription-State'),
+        contentType: req.get('Content-Type'),
+        body: typeof req.body === 'string' ? req.body : '',
+      };
+      this.deliver((h) => h.onNotify(notify, reply));
     });
   }
 
@@ -94,12 +117,33 @@ export class DrachtioDialog implements DialogPort {
     });
   }
 
-  hangup(): Promise<void> {
+  request(request: InDialogRequest): Promise<InDialogAnswer> {
+    if (this.ended) return Promise.reject(new Error(`${request.method} on an ended dialog`));
+    this.counters.requestOut(request.method);
+    return new Promise((resolve, reject) => {
+      const opts = {
+        method: request.method,
+        headers: Object.fromEntries(request.headers),
+        ...(request.body !== undefined && { body: request.body }),
+        ...(request.auth !== undefined && { auth: { ...request.auth } }),
+      };
+      dialogCalls(this.dialog).request(opts, (err, res) => {
+        if (err) {
+          reject(asError(err));
+          return;
+        }
+        this.counters.responseIn(request.method, res.status);
+        resolve({ status: res.status, reason: res.reason, cseq: cseqNumber(res.get('CSeq')) });
+      });
+    });
+  }
+
+  hangup(headers?: Readonly<Record<string, string>>): Promise<void> {
     if (this.ended) return Promise.resolve();
     this.ended = true;
     this.counters.requestOut('BYE');
     return new Promise((resolve, reject) => {
-      this.dialog.destroy(undefined, (err: unknown) => {
+      this.dialog.destroy(headers === undefined ? undefined : { headers: { ...headers } }, (err: unknown) => {
         if (err) reject(asError(err));
         else resolve();
       });
@@ -111,11 +155,11 @@ export class DrachtioDialog implements DialogPort {
     else this.held.push(event);
   }
 
-  private replyTo(method: string, res: Srf.SrfResponse): RequestReply {
+  private replyTo(method: string, res: Srf.SrfResponse, okStatus = 200): RequestReply {
     return {
       accept: (sdp) => {
-        this.counters.responseOut(method, 200);
-        if (sdp === undefined) res.send(200);
+        this.counters.responseOut(method, okStatus);
+        if (sdp === undefined) res.send(okStatus);
         else res.send(200, { body: sdp, headers: { 'Content-Type': 'application/sdp' } });
       },
       reject: (answer: SipAnswer) => {
@@ -143,6 +187,19 @@ export function asError(err: unknown): Error {
 function reasonOf(err: unknown): string {
   const reason = (err as { reason?: unknown }).reason;
   return typeof reason === 'string' ? reason : '';
+}
+
+/** The number of a CSeq value (`2 REFER` → 2). */
+export function cseqNumber(value: string | undefined): number | undefined {
+  const m = /^\s*([0-9]{1,10})\s/.exec(value ?? '');
+  return m === null ? undefined : Number(m[1]);
+}
+
+/** Every header of a request with a string value, names as drachtio-srf keeps them. */
+function headerList(msg: Srf.SrfRequest): Array<readonly [string, string]> {
+  return Object.entries(msg.headers ?? {}).flatMap(([name, value]) =>
+    typeof value === 'string' ? [[name, value] as const] : [],
+  );
 }
 
 /** The `X-…` headers of a message (names as drachtio-srf keeps them: X- names keep their case). */

@@ -6,7 +6,14 @@
  * {@link DialogPort} that becomes a {@link DrachtioDialog} once ACKed.
  */
 import type Srf from 'drachtio-srf';
-import { DialogRequestError, type DialogHandlers, type DialogPort, type PendingAck } from '../call/ports.js';
+import {
+  DialogRequestError,
+  type DialogHandlers,
+  type DialogPort,
+  type InDialogAnswer,
+  type InDialogRequest,
+  type PendingAck,
+} from '../call/ports.js';
 import { DrachtioDialog } from './drachtio-dialog.js';
 import type { SipCounters } from './sip-counters.js';
 
@@ -65,10 +72,17 @@ export class LateOfferDialog implements DialogPort, PendingAck {
     return this.confirmed.reinvite(sdp);
   }
 
-  hangup(): Promise<void> {
+  request(request: InDialogRequest): Promise<InDialogAnswer> {
+    // RFC 3261 §12.2.1.1 needs a confirmed dialog; before the ACK there is none to send in.
+    if (this.confirmed === undefined)
+      return Promise.reject(new DialogRequestError(request.method, 491, 'Request Pending'));
+    return this.confirmed.request(request);
+  }
+
+  hangup(headers?: Readonly<Record<string, string>>): Promise<void> {
     if (this.ended) return Promise.resolve();
     this.ended = true;
-    if (this.confirmed !== undefined) return this.confirmed.hangup();
+    if (this.confirmed !== undefined) return this.confirmed.hangup(headers);
     this.counters.requestOut('BYE');
     return this.pending.destroy();
   }

@@ -38,6 +38,7 @@ class OutgoingInvite implements OutgoingInvitePort {
     const opts: Srf.CreateUACOptions = {
       headers: { From: request.from, To: request.to, ...request.headers },
       ...(request.sdp !== undefined ? { localSdp: request.sdp } : { noAck: true }),
+      ...(request.auth !== undefined && { auth: { ...request.auth } }),
     };
     srfCalls(srf).createUAC(
       request.uri,

@@ -26,3 +26,20 @@ export interface SrfCalls {
 export function srfCalls(srf: Srf): SrfCalls {
   return srf as unknown as SrfCalls;
 }
+
+/** `Dialog#request` as `lib/dialog.js` takes it (the typings want a whole SrfRequest). */
+export interface DialogRequestOptions {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Credentials srf answers a 401/407 with, re-sending the request (`lib/drachtio-agent.js`). */
+  auth?: { username: string; password: string };
+}
+
+export interface DialogCalls {
+  request(opts: DialogRequestOptions, callback: (err: unknown, res: Srf.SrfResponse) => void): unknown;
+}
+
+export function dialogCalls(dialog: Srf.Dialog): DialogCalls {
+  return dialog as unknown as DialogCalls;
+}

@@ -14,6 +14,7 @@ import {
   type DialogPort,
   type DialRequest,
   type InboundInvite,
+  type InDialogAnswer,
   type PendingInvitePort,
   type RequestReply,
   type SipAnswer,
@@ -44,6 +45,9 @@ class FakeDialog implements DialogPort {
   hangup(): Promise<void> {
     this.hangups += 1;
     return Promise.resolve();
+  }
+  request(): Promise<InDialogAnswer> {
+    return Promise.resolve({ status: 200, reason: 'OK', cseq: 1 });
   }
 }
 

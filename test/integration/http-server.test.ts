@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallSummary, CallsApi } from '../../gateway/http/calls-api.js';
+import type { TransferSessionRecord } from '../../gateway/store/store-port.js';
 import { createHttpServer, type HttpServer, type Readiness } from '../../gateway/http/http-server.js';
 import { createRootLogger } from '../../gateway/observability/logger.js';
 import { createMetrics } from '../../gateway/observability/metrics.js';
@@ -35,6 +36,28 @@ class FakeCalls implements CallsApi {
     const existed = this.calls.delete(id);
     if (existed) this.hungUp.push(id);
     return Promise.resolve(existed);
+  }
+
+  /** A transfer of a known call gets the id `transfer-of-<call id>`. */
+  transfer(id: string): { transferId: string } | undefined {
+    return this.calls.has(id) ? { transferId: `transfer-of-${id}` } : undefined;
+  }
+
+  /** Every known call id doubles as a transfer session id. */
+  getTransfer(id: string): Promise<TransferSessionRecord | undefined> {
+    if (!this.calls.has(id)) return Promise.resolve(undefined);
+    const at = new Date('2026-01-01T00:00:00.000Z');
+    return Promise.resolve({
+      id,
+      callId: id,
+      target: 'support',
+      mode: 'invite',
+      state: 'pending',
+      createdAt: at,
+      updatedAt: at,
+      vars: {},
+      history: [],
+    });
   }
 }
 
@@ -206,7 +229,16 @@ describe('HTTP server with an API token', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/api/calls', '/api/calls/{id}', '/api/openapi.json', '/healthz', '/metrics', '/readyz'].sort(),
+      [
+        '/api/calls',
+        '/api/calls/{id}',
+        '/api/calls/{id}/transfer',
+        '/api/transfers/{id}',
+        '/api/openapi.json',
+        '/healthz',
+        '/metrics',
+        '/readyz',
+      ].sort(),
     );
     expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
     // Every documented operation answers something other than 404/405 on this server.

@@ -1,0 +1,414 @@
+/**
+ * One live transfer session: feeds the pure session machine (`transfer-session-machine.ts`) with
+ * what the attempt's strategy, the call's legs and the session's timers report, and carries its
+ * effects out: the attempt through its {@link AttemptHandle}, NOTIFYs, releases and the return to
+ * the AI agent through the call ({@link TransferHost}), timers through the injected clock,
+ * metrics, the store record at every state change, and one log line per step with callId,
+ * transferId and mode.
+ *
+ * Like the call session, events enter through one serialised entry point: a strategy that
+ * reports synchronously (a target refused before anything was sent) queues its event, so a
+ * transition always completes before the next begins.
+ */
+import type { EndCause, Leg } from '../call/call-state.js';
+import type { Clock, Credentials, InboundNotify, RequestReply, TimerHandle } from '../call/ports.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Store, TransferHistoryEntry, TransferSessionRecord } from '../store/store-port.js';
+import { buildReferNotify, type NotifyMessage } from './refer-headers.js';
+import { describeEvent, transferRecord } from './transfer-record.js';
+import { initialState, transition } from './transfer-session-machine.js';
+import {
+  storeState,
+  type AttemptTarget,
+  type TransferSessionEffect,
+  type TransferSessionEvent,
+  type TransferSessionState,
+  type TransferTimer,
+} from './transfer-session-state.js';
+import type { BuildRequestResult } from './transfer-request.js';
+import {
+  refuseNotify,
+  type AttemptHandle,
+  type CallParties,
+  type TransferCallPort,
+  type TransferStrategies,
+} from './transfer-strategy.js';
+import {
+  TransferFailure,
+  type ResolvedTarget,
+  type TransferOutcome,
+  type TransferRequest,
+  type TransferTrigger,
+} from './transfer-types.js';
+
+/** The session's waits (`transfer.*`), each named after the timer it arms. */
+export interface TransferTimerSettings {
+  /** `ringTimeoutMs`: how long a dialled target may ring before it is cancelled as no-answer. */
+  readonly ringTimeoutMs: number;
+  /** `notifyTimeoutMs`: after the 202 to Baton's REFER, how long the final NOTIFY may take. */
+  readonly notifyTimeoutMs: number;
+  /** `referByeGraceMs`: after a successful REFER, how long the carrier has to BYE the caller. */
+  readonly referByeGraceMs: number;
+}
+
+/** Headers of the INVITE that returns the caller to the AI agent after a failed transfer. */
+export const FALLBACK_NODE_HEADER = 'X-Baton-Fallback-Node';
+export const TRANSFER_STATUS_HEADER = 'X-Baton-Transfer-Status';
+export const TRANSFER_REASON_HEADER = 'X-Baton-Transfer-Reason';
+
+/** What the runner needs from the call besides what attempts need. */
+export interface TransferHost extends TransferCallPort {
+  /** NOTIFY the AI leg about its REFER (RFC 3515 §2.4.4); nothing when that leg is gone. */
+  notifyAgent(notify: NotifyMessage): void;
+  /** BYE (or CANCEL) a leg; releasing the caller ends the call with `cause`. */
+  release(leg: Leg, cause: EndCause): void;
+  /** Return the caller to the AI agent by dialling it again, the INVITE carrying `headers`. */
+  redialAgent(headers: Readonly<Record<string, string>>): void;
+  /** The session ended, or handed the caller back to the AI agent (post_agent). */
+  transferEnded(completed: boolean): void;
+}
+
+export interface TransferRunOptions {
+  readonly id: string;
+  readonly callId: string;
+  readonly trigger: TransferTrigger;
+  /** The CSeq of the AI agent's REFER, when a REFER triggered: its NOTIFYs' `id`. */
+  readonly referCseq: number | undefined;
+  /** The first attempt, rendered. */
+  readonly request: TransferRequest;
+  /** Renders a fallback target's attempt. */
+  readonly render: (target: ResolvedTarget) => BuildRequestResult;
+  readonly parties: CallParties;
+  /** Credentials for a target's challenges: its trunk's, else the call's. */
+  readonly auth: (target: ResolvedTarget) => Credentials | undefined;
+  readonly host: TransferHost;
+  readonly strategies: TransferStrategies;
+  readonly timers: TransferTimerSettings;
+  /** `Subscription-State: active;expires=` of the NOTIFYs to the AI leg, in seconds. */
+  readonly subscriptionSeconds: number;
+  readonly clock: Clock;
+  readonly metrics: Pick<
+    Metrics,
+    'transfersTotal' | 'transferFailuresTotal' | 'transfersActive' | 'transferDurationSeconds'
+  >;
+  readonly store: Pick<Store, 'putTransferSession'>;
+  /** Bound to callId (and trunk); the run adds transferId and mode. */
+  readonly logger: Logger;
+  /** Called once the session has ended. */
+  readonly onFinished?: (run: TransferRun) => void;
+}
+
+export class TransferRun {
+  readonly id: string;
+  private readonly opts: TransferRunOptions;
+  private current: TransferSessionState;
+  private request: TransferRequest;
+  private handle: AttemptHandle | undefined;
+  private readonly timers: Partial<Record<TransferTimer, TimerHandle>> = {};
+  private readonly queue: TransferSessionEvent[] = [];
+  private dispatching = false;
+  private log: Logger;
+  private readonly startedMs: number;
+  private readonly createdAt = new Date();
+  private history: TransferHistoryEntry[] = [];
+  private failure: TransferFailure | undefined;
+  private successStatus: number | undefined;
+  /** The call has been told the transfer is over (post_agent, or ended). */
+  private handedBack = false;
+  private writes: Promise<void> = Promise.resolve();
+  /** The first attempt could not be rendered: it fails as soon as it starts. */
+  private firstFailure: TransferFailure | undefined;
+
+  constructor(opts: TransferRunOptions) {
+    this.opts = opts;
+    this.id = opts.id;
+    this.request = opts.request;
+    this.current = initialState(opts.request.target, { trigger: opts.trigger });
+    this.startedMs = opts.clock.now();
+    this.log = this.logger(opts.request.target);
+  }
+
+  get state(): TransferSessionState {
+    return this.current;
+  }
+
+  get ended(): boolean {
+    return this.current.name === 'ended';
+  }
+
+  /** The session as the store keeps it. */
+  get record(): TransferSessionRecord {
+    return transferRecord({
+      id: this.id,
+      callId: this.opts.callId,
+      target: this.request.target.name,
+      mode: this.request.target.mode,
+      state: this.current,
+      failure: this.failure,
+      successStatus: this.successStatus,
+      vars: this.request.vars,
+      history: this.history,
+      createdAt: this.createdAt,
+      updatedAt: this.history.at(-1)?.at ?? this.createdAt,
+    });
+  }
+
+  /** Send the first attempt. Call once, right after construction. */
+  start(): void {
+    this.opts.metrics.transfersActive.inc();
+    this.log.info(
+      {
+        trigger: this.opts.trigger,
+        target: this.request.target.name,
+        uri: this.request.target.requestUri,
+        uui: this.request.uui?.value,
+      },
+      'transfer started',
+    );
+    this.append('pending', `requested by ${this.opts.trigger}`);
+    this.dispatch({ type: 'start' });
+  }
+
+  /** A leg of the call went away, or the transfer is withdrawn. */
+  event(event: Extract<TransferSessionEvent, { type: 'caller-hungup' | 'agent-hungup' | 'human-hungup' | 'cancel' }>): void {
+    this.dispatch(event);
+  }
+
+  /** A NOTIFY on the caller's leg: the current attempt's REFER subscription, if it has one. */
+  onCallerNotify(notify: InboundNotify, reply: RequestReply): void {
+    if (this.handle === undefined || this.ended) refuseNotify(reply);
+    else this.handle.onCallerNotify(notify, reply);
+  }
+
+  /** The first attempt cannot be sent (its headers could not be rendered): fail it on start. */
+  failFirst(failure: TransferFailure): void {
+    this.firstFailure = failure;
+  }
+
+  /** Resolves once every record write so far has been taken by the store. */
+  flushed(): Promise<void> {
+    return this.writes;
+  }
+
+  private dispatch(event: TransferSessionEvent): void {
+    this.queue.push(event);
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) this.step(next);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private step(event: TransferSessionEvent): void {
+    const from = this.current;
+    const t = transition(from, event, { trigger: this.opts.trigger });
+    if (t.rejected !== undefined) {
+      this.log.debug({ state: from.name, event: event.type, why: t.rejected }, 'transfer event refused');
+    }
+    this.current = t.state;
+    if (event.type === 'answered') this.successStatus = event.status;
+    for (const effect of t.effects) {
+      try {
+        this.run(effect, t.state);
+      } catch (err) {
+        this.log.error({ err, effect: effect.type }, 'transfer effect failed');
+      }
+    }
+    if (t.rejected !== undefined) return;
+    const attemptChanged = 'attempt' in from && 'attempt' in t.state && from.attempt !== t.state.attempt;
+    if (from.name !== t.state.name || attemptChanged) {
+      this.log.info({ from: from.name, event: event.type, to: t.state.name }, 'transfer state');
+      this.append(storeState(t.state), describeEvent(event));
+      if (t.state.name === 'ended') this.opts.onFinished?.(this);
+      if (t.state.name === 'post_agent' && !this.handedBack) {
+        this.handedBack = true;
+        this.opts.host.transferEnded(true);
+      }
+    }
+  }
+
+  private run(effect: TransferSessionEffect, next: TransferSessionState): void {
+    switch (effect.type) {
+      case 'start-attempt':
+        this.startAttempt(effect.target, effect.attempt);
+        return;
+      case 'start-timer':
+        this.startTimer(effect.timer);
+        return;
+      case 'clear-timer':
+        this.clearTimer(effect.timer);
+        return;
+      case 'notify-referrer':
+        if (this.opts.referCseq === undefined) return;
+        this.opts.host.notifyAgent(
+          buildReferNotify({
+            referCseq: this.opts.referCseq,
+            status: effect.status,
+            reason: effect.reason,
+            expiresSeconds: this.opts.subscriptionSeconds,
+          }),
+        );
+        return;
+      case 'caller-progress':
+        // A provisional cannot follow the caller's 200 (RFC 3261 §13.3.1.1), and without a media
+        // layer Baton has no ringback to play: the caller keeps hearing the AI agent meanwhile.
+        this.log.debug({ status: effect.status }, 'target progress not relayed: the caller is answered');
+        return;
+      case 'cancel-target':
+        this.handle?.cancel();
+        return;
+      case 'bridge':
+        this.handle?.bridge();
+        return;
+      case 'release':
+        this.opts.host.release(effect.leg, releaseCause(next, this.request.target.mode));
+        return;
+      case 'play-prompt':
+        // No media layer exists yet (see docs/call-flows.md): the fallback goes on without it.
+        this.log.info({ prompt: effect.prompt }, 'fallback prompt skipped: no media backend configured');
+        this.dispatch({ type: 'prompt-done' });
+        return;
+      case 'return-to-agent':
+        this.returnToAgent(effect.resume, effect.node, effect.failure);
+        return;
+      case 'attempt-settled':
+        this.opts.metrics.transferDurationSeconds.observe(
+          { mode: effect.mode },
+          (this.opts.clock.now() - this.startedMs) / 1000,
+        );
+        return;
+      case 'count-failure':
+        this.failure = effect.failure;
+        this.opts.metrics.transferFailuresTotal.inc(effect.failure.metricLabel);
+        this.log.info(
+          { reason: effect.failure.code, status: effect.failure.sipStatus, phase: effect.failure.phase },
+          'transfer attempt failed',
+        );
+        return;
+      case 'finish':
+        this.finish(effect.outcome);
+        return;
+      default: {
+        const unknown: never = effect;
+        throw new Error(`unhandled transfer effect ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private startAttempt(target: AttemptTarget, attempt: number): void {
+    if (attempt === 1 && this.firstFailure !== undefined) {
+      this.dispatch({ type: 'failed', failure: this.firstFailure });
+      return;
+    }
+    if (attempt > 1) {
+      if (!isResolved(target)) {
+        this.dispatch({ type: 'failed', failure: internalFailure('fallback target not resolved') });
+        return;
+      }
+      const built = this.opts.render(target);
+      if (!built.ok) {
+        this.request = { ...this.request, target };
+        this.log = this.logger(target);
+        this.dispatch({ type: 'failed', failure: built.failure });
+        return;
+      }
+      this.request = built.request;
+      this.log = this.logger(target);
+    }
+    for (const s of this.request.skipped)
+      this.log.warn({ header: s.name, reason: s.reason }, 'transfer header left out');
+    this.log.info({ attempt, target: target.name, uri: this.request.target.requestUri }, 'transfer attempt');
+    this.handle = this.opts.strategies[this.request.target.mode].start({
+      request: this.request,
+      call: this.opts.host,
+      parties: this.opts.parties,
+      auth: this.opts.auth(this.request.target),
+      report: (event) => this.dispatch(event),
+      log: this.log,
+    });
+  }
+
+  private returnToAgent(resume: boolean, node: string | undefined, failure: TransferFailure | undefined): void {
+    if (resume) {
+      this.log.info({ node }, 'the caller stays with the AI agent');
+      return;
+    }
+    const headers: Record<string, string> = {
+      [TRANSFER_STATUS_HEADER]: String(failure?.sipStatus ?? failure?.notifyStatus.status ?? 200),
+      [TRANSFER_REASON_HEADER]: failure?.code ?? 'human-hangup',
+    };
+    if (node !== undefined) headers[FALLBACK_NODE_HEADER] = node;
+    this.log.info({ node, headers }, 'returning the caller to the AI agent');
+    this.opts.host.redialAgent(headers);
+  }
+
+  private finish(outcome: TransferOutcome): void {
+    for (const timer of Object.keys(this.timers) as TransferTimer[]) this.clearTimer(timer);
+    this.opts.metrics.transfersTotal.inc({ mode: outcome.mode, result: outcome.outcome });
+    this.opts.metrics.transfersActive.dec();
+    this.log.info(
+      {
+        outcome: outcome.outcome,
+        ...(outcome.outcome === 'failed' && { reason: outcome.failure.code, fallback: outcome.fallback }),
+        durationMs: this.opts.clock.now() - this.startedMs,
+      },
+      'transfer ended',
+    );
+    if (!this.handedBack) {
+      this.handedBack = true;
+      this.opts.host.transferEnded(outcome.outcome === 'completed');
+    }
+  }
+
+  private startTimer(timer: TransferTimer): void {
+    this.clearTimer(timer);
+    const ms =
+      timer === 'ring'
+        ? this.opts.timers.ringTimeoutMs
+        : timer === 'notify'
+          ? this.opts.timers.notifyTimeoutMs
+          : this.opts.timers.referByeGraceMs;
+    this.timers[timer] = this.opts.clock.setTimer(() => {
+      delete this.timers[timer];
+      this.dispatch({ type: 'timer', timer });
+    }, ms);
+  }
+
+  private clearTimer(timer: TransferTimer): void {
+    const handle = this.timers[timer];
+    if (handle === undefined) return;
+    this.opts.clock.clearTimer(handle);
+    delete this.timers[timer];
+  }
+
+  private append(state: TransferHistoryEntry['state'], detail: string): void {
+    this.history = [...this.history, { state, at: new Date(), detail }];
+    const record = this.record;
+    this.writes = this.writes
+      .then(() => this.opts.store.putTransferSession(record))
+      .catch((err: unknown) => this.log.warn({ err }, 'transfer session not stored'));
+  }
+
+  private logger(target: ResolvedTarget): Logger {
+    return this.opts.logger.child({ transferId: this.id, mode: target.mode });
+  }
+}
+
+/** Why the caller's leg is released, for the call's end cause. */
+function releaseCause(next: TransferSessionState, mode: ResolvedTarget['mode']): EndCause {
+  if (next.name !== 'ended') return 'transferred';
+  if (next.outcome.outcome !== 'completed') return 'transfer-failed';
+  return mode === 'refer' || mode === 'ivr' ? 'transferred' : 'human-hangup';
+}
+
+/** The machine sees targets as {@link AttemptTarget}; every one the resolver built is a {@link ResolvedTarget}. */
+function isResolved(target: AttemptTarget): target is ResolvedTarget {
+  return 'kind' in target && 'headers' in target && 'source' in target;
+}
+
+function internalFailure(message: string): TransferFailure {
+  return new TransferFailure('internal', { cause: new Error(message) });
+}

@@ -157,8 +157,13 @@ let exitHookInstalled = false;
 
 /** Run a SIPp scenario to the end and report how it went (never rejects on a SIPp failure). */
 export async function runSipp(options: SippRunOptions): Promise<SippResult> {
-  const run = await prepareRun(options);
-  return launch(run).result;
+  // Ports come from the kernel's ephemeral range, so another process may take one between
+  // allocation and SIPp's bind; SIPp then exits before sending anything, and a fresh port is safe.
+  const attempts = options.localPort === undefined ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const result = await launch(await prepareRun(options)).result;
+    if (result.code !== EXIT_BIND_FAILED || attempt >= attempts) return result;
+  }
 }
 
 /**

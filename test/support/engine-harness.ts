@@ -18,14 +18,24 @@ export interface EngineUnderTest {
 
 export async function startEngine(opts: { t1?: number; host?: string } = {}): Promise<EngineUnderTest> {
   const host = opts.host ?? '127.0.0.1';
-  const sipPort = await allocPort();
   const secret = 'cymru';
   const t1 = opts.t1 ?? 500;
-  const engine = await createEngine({
-    contacts: [`sip:${host.includes(':') ? `[${host}]` : host}:${sipPort};transport=udp,tcp`],
-    admin: { host: '127.0.0.1', port: 0, secret },
-    timers: { T1: t1, T2: Math.max(t1 * 8, 100), T4: Math.max(t1 * 10, 100) },
-  });
+  let engine: Engine | undefined;
+  let sipPort = 0;
+  // The port comes from the kernel's ephemeral range; if something takes it before the engine
+  // binds, take another.
+  for (let attempt = 1; engine === undefined; attempt++) {
+    sipPort = await allocPort();
+    try {
+      engine = await createEngine({
+        contacts: [`sip:${host.includes(':') ? `[${host}]` : host}:${sipPort};transport=udp,tcp`],
+        admin: { host: '127.0.0.1', port: 0, secret },
+        timers: { T1: t1, T2: Math.max(t1 * 8, 100), T4: Math.max(t1 * 10, 100) },
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 3) throw err;
+    }
+  }
   const apps: Srf[] = [];
   return {
     engine,

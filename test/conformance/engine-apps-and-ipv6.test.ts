@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type Srf from 'drachtio-srf';
 import { connectApp, startEngine } from '../support/engine-harness.js';
 import { expectSippPass, runSipp, type SippTransport } from '../support/sipp.js';
-import { SDP_ANSWER } from './srf-helpers.js';
+import { SDP_ANSWER, waitFor } from './srf-helpers.js';
 
 describe('apps connecting and leaving', () => {
   it('new calls are shared round-robin between two apps that routed INVITE', async () => {
@@ -42,6 +42,37 @@ describe('apps connecting and leaving', () => {
       );
       expectSippPass(await runSipp({ scenario: 'uac-expect-503.xml', remote: `127.0.0.1:${eut.sipPort}` }));
       expect(eut.engine.core.stats().dialogs).toBe(0);
+    } finally {
+      await eut.close();
+    }
+  });
+});
+
+describe('CDRs', () => {
+  it('an app that routes cdr:* events gets attempt, start and stop for an answered call', async () => {
+    const eut = await startEngine();
+    try {
+      const callApp = await connectApp(eut);
+      callApp.invite(
+        (req: Srf.SrfRequest, res: Srf.SrfResponse) =>
+          void callApp.createUAS(req, res, { localSdp: SDP_ANSWER }),
+      );
+      const cdrApp = await connectApp(eut);
+      const events: string[] = [];
+      // srf registers a `route|cdr:<event>` with the server for each cdr handler.
+      const on = cdrApp.on.bind(cdrApp) as unknown as (
+        event: string,
+        fn: (...args: unknown[]) => void,
+      ) => void;
+      on('cdr:attempt', (source) => events.push(`attempt:${String(source)}`));
+      on('cdr:start', (source, _time, role) => events.push(`start:${String(source)}:${String(role)}`));
+      on('cdr:stop', (source, _time, reason) => events.push(`stop:${String(source)}:${String(reason)}`));
+      await new Promise((r) => setTimeout(r, 50));
+      expectSippPass(
+        await runSipp({ scenario: 'uac-call-expect-200.xml', remote: `127.0.0.1:${eut.sipPort}` }),
+      );
+      await waitFor(() => events.length >= 3, 3000, 'three CDR events');
+      expect(events).toEqual(['attempt:network', 'start:network:uas', 'stop:network:normal-release']);
     } finally {
       await eut.close();
     }

@@ -16,6 +16,7 @@ import type { InboundMessage } from '../transport/transport-types.js';
 import { defaultContentType, substituteLocalhost } from './app-message.js';
 import { CoreContext, responseHopFor, type ServerEntry } from './core-context.js';
 import { Dialog, contactUri, recordRoutes } from './dialog.js';
+import { retransmitReliable, startPendingAck } from './uas-retransmission.js';
 import { MAGIC_COOKIE, dialogIdOf, initialCSeq, newTag, newTxnId } from './ids.js';
 
 /** Methods whose 2xx (or 1xx for INVITE) carries our Contact (RFC 3261 §12.1.1, §13.3.1.4; RFC 6665). */
@@ -306,8 +307,11 @@ export class NetworkRequests {
       .sendResponse(res, bytes)
       .catch((err: unknown) => this.ctx.logger.warn({ err }, 'response send failed'));
     const { hop, opts } = responseHopFor(req, entry.inbound);
-    if (reliable && dialog)
-      this.retransmitReliable(dialog, Number(res.get('rseq')), bytes, hop, opts.connectionId);
+    if (reliable && dialog) {
+      // RFC 3262 §3: no PRACK within 64·T1 → the UAS SHOULD reject the INVITE with a 5xx.
+      const onNoPrack = (): void => this.failOnAppError(entry.client, txnId);
+      retransmitReliable(this.ctx, dialog, Number(res.get('rseq')), bytes, hop, opts.connectionId, onNoPrack);
+    }
 
     if (status >= 200) {
       entry.finalSent = true;
@@ -317,13 +321,10 @@ export class NetworkRequests {
         if (status < 300 && dialog) {
           dialog.state = 'confirmed';
           if (!inDialog) dialog.inviteTx = entry.tx;
-          this.startPendingAck(
-            dialog,
-            parseCSeq(req.get('cseq') ?? '')?.seq ?? 0,
-            bytes,
-            hop,
-            opts.connectionId,
-          );
+          const confirmed = dialog;
+          const onAckTimeout = (): void => this.engineBye(confirmed, 'SIP ;cause=200 ;text="ACK timeout"');
+          const cseq = parseCSeq(req.get('cseq') ?? '')?.seq ?? 0;
+          startPendingAck(this.ctx, confirmed, cseq, bytes, hop, opts.connectionId, onAckTimeout);
           if (!inDialog) this.cdr('cdr:start', entry.inbound, res, 'uas');
         } else if (!inDialog && dialog) {
           this.ctx.removeDialog(dialog);
@@ -375,63 +376,6 @@ export class NetworkRequests {
     });
     this.ctx.addDialog(d);
     return d;
-  }
-
-  /** RFC 3261 §13.3.1.4: retransmit the 2xx (T1 doubling to T2) until ACK; give up at 64·T1 with a BYE. */
-  private startPendingAck(
-    d: Dialog,
-    cseq: number,
-    bytes: Buffer,
-    hop: ReturnType<typeof responseHopFor>['hop'],
-    connectionId?: string,
-  ): void {
-    this.ctx.stopPendingAck(d);
-    const { T1, T2 } = this.ctx.timers;
-    const pending: Dialog['pendingAck'] = { cseq, bytes, hop, interval: T1 };
-    if (connectionId) pending.connectionId = connectionId;
-    d.pendingAck = pending;
-    const clock = this.ctx.clock;
-    const tick = (): void => {
-      if (d.pendingAck !== pending) return;
-      this.ctx.sendRaw(bytes, hop, connectionId ? { connectionId } : undefined);
-      pending.interval = Math.min(pending.interval * 2, T2);
-      pending.retransmitTimer = clock.setTimer(tick, pending.interval);
-    };
-    if (hop.protocol === 'udp') pending.retransmitTimer = clock.setTimer(tick, T1);
-    pending.giveUpTimer = clock.setTimer(() => {
-      if (d.pendingAck !== pending) return;
-      this.ctx.stopPendingAck(d);
-      this.engineBye(d, 'SIP ;cause=200 ;text="ACK timeout"');
-    }, 64 * T1);
-  }
-
-  /** RFC 3262 §3: retransmit a reliable provisional until PRACK; after 64·T1 the INVITE fails with 5xx. */
-  private retransmitReliable(
-    d: Dialog,
-    rseq: number,
-    bytes: Buffer,
-    hop: ReturnType<typeof responseHopFor>['hop'],
-    connectionId?: string,
-  ): void {
-    const { T1 } = this.ctx.timers;
-    const clock = this.ctx.clock;
-    const state: {
-      retransmitTimer?: ReturnType<typeof clock.setTimer>;
-      giveUpTimer?: ReturnType<typeof clock.setTimer>;
-    } = {};
-    d.reliableProvisionals.set(rseq, state);
-    let interval = T1;
-    const tick = (): void => {
-      if (!d.reliableProvisionals.has(rseq)) return;
-      this.ctx.sendRaw(bytes, hop, connectionId ? { connectionId } : undefined);
-      interval *= 2;
-      state.retransmitTimer = clock.setTimer(tick, interval);
-    };
-    if (hop.protocol === 'udp') state.retransmitTimer = clock.setTimer(tick, T1);
-    state.giveUpTimer = clock.setTimer(() => {
-      if (state.retransmitTimer) clock.clearTimer(state.retransmitTimer);
-      d.reliableProvisionals.delete(rseq);
-    }, 64 * T1);
   }
 
   /** A BYE the engine sends on its own, reported to the owning app as `unsolicited`. */

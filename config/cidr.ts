@@ -93,6 +93,18 @@ export function unmapIpv4(address: IpAddress): IpAddress {
 }
 
 /**
+ * A block written in IPv4-mapped form (`::ffff:192.0.2.0/120`, RFC 4291 §2.5.5.2) is the IPv4
+ * block it names (`192.0.2.0/24`): addresses are unmapped before they are matched, so the two
+ * spellings hold the same sources. Any other block unchanged.
+ */
+export function unmapCidr(cidr: Cidr): Cidr {
+  if (cidr.family === 6 && cidr.prefix >= 96 && cidr.network >> 32n === V4_MAPPED_PREFIX >> 32n) {
+    return { family: 4, network: cidr.network & 0xffffffffn, prefix: cidr.prefix - 96 };
+  }
+  return cidr;
+}
+
+/**
  * The value whose block holds `address` with the longest prefix (the most specific block wins,
  * as in IP routing), or undefined when no block holds it or the address does not parse.
  */

@@ -29,6 +29,7 @@ export const CONVENIENCE_ENV: Readonly<Record<string, readonly string[]>> = Obje
   BATON_LOG_LEVEL: ['logging', 'level'],
   BATON_ENGINE_SECRET: ['engine', 'admin', 'secret'],
   BATON_REDIS_URL: ['store', 'redisUrl'],
+  BATON_DIGEST_NONCE_SECRET: ['security', 'digestNonceSecret'],
 });
 
 export interface OverrideResult {

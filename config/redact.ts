@@ -1,13 +1,14 @@
 /**
  * The effective configuration with secrets masked, for `baton config check` and start-up logs.
  * Masks by key name, so a secret added to the schema later is covered when it follows the
- * naming (`password`, `secret`, `apiToken`); URLs keep everything but their password.
+ * naming (`password`, `secret`, `apiToken`, `digestNonceSecret`); URLs keep everything but their
+ * password.
  */
 
 export const REDACTED = '***';
 
 /** Keys whose values are secrets wherever they appear. */
-const SECRET_KEYS = new Set(['password', 'secret', 'apiToken']);
+const SECRET_KEYS = new Set(['password', 'secret', 'apiToken', 'digestNonceSecret']);
 
 /** Keys holding URLs whose userinfo may carry a password (`redis://:pw@host`). */
 const URL_KEYS = new Set(['redisUrl']);

@@ -36,7 +36,9 @@ export const configSchema = z
       .describe('The AI voice agent every inbound call is connected to first.'),
     limits: limitsSchema.prefault({}).describe('Admission control for new calls.'),
     security: securitySchema.prefault({}).describe('Handling of unknown sources, scanners and digest auth.'),
-    store: storeSchema.prefault({}).describe('Transfer-session store.'),
+    store: storeSchema
+      .prefault({})
+      .describe('Store of call records and transfer sessions, and how long ended ones are kept.'),
     logging: loggingSchema.prefault({}).describe('Log output: pino JSON lines on stdout.'),
     shutdown: shutdownSchema.prefault({}).describe('Graceful shutdown on SIGTERM/SIGINT.'),
     transfer: transferSchema
@@ -68,6 +70,16 @@ export const configSchema = z
     for (const issue of transferTrunkIssues(config.transfer, config.trunks)) {
       ctx.addIssue({ code: 'custom', ...issue });
     }
+    const trunkNames = new Set(config.trunks.map((t) => t.name));
+    config.aiAgent.routes.forEach((route, i) => {
+      if (route.trunk !== undefined && !trunkNames.has(route.trunk)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['aiAgent', 'routes', i, 'trunk'],
+          message: `'${route.trunk}' is not a configured trunk`,
+        });
+      }
+    });
   });
 
 /** The configuration input as written in a file (every key optional). */

@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
 import type { Config } from '../config/schema.js';
+import { AgentRouter } from './call/agent-routes.js';
 import { CallRegistry } from './call/call-registry.js';
+import type { AgentTarget } from './call/call-session.js';
 import type { Clock, TimerHandle } from './call/ports.js';
 import { compileHeaderTemplates } from './call/template.js';
 import { createHttpServer, type HttpServer } from './http/http-server.js';
@@ -20,15 +22,11 @@ import { handleInboundInvites } from './sip/inbound-invite.js';
 import { SipCounters } from './sip/sip-counters.js';
 import { SrfConnection, type SrfTarget } from './sip/srf-connection.js';
 import { SrfDialer } from './sip/srf-dialer.js';
+import { RecordRetention } from './store/record-retention.js';
 import type { Store } from './store/store-port.js';
 import { TransferService } from './transfer/transfer-service.js';
 import { transferStrategies } from './transfer/transfer-strategies.js';
 
-/**
- * How long a digest nonce stays good (RFC 7616 §3.3). Long enough for a carrier to answer the
- * challenge, short enough to bound the replay of a captured answer (see digest-auth.ts).
- */
-const DIGEST_NONCE_TTL_MS = 30_000;
 /** Realm of a challenge when the trunk names none and the Request-URI has no host to use. */
 const DEFAULT_DIGEST_REALM = 'baton';
 /**
@@ -88,14 +86,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
     metrics,
     store,
   });
+  const agent: AgentTarget = {
+    uri: config.aiAgent.uri,
+    headerTemplates: compileHeaderTemplates(config.aiAgent.headers, 'aiAgent.headers'),
+    answerTimeoutMs: config.aiAgent.answerTimeoutMs,
+    failureAnswer: config.aiAgent.onFailure,
+  };
   const calls = new CallRegistry({
     dialer: new SrfDialer(connection.srf, counters),
-    agent: {
-      uri: config.aiAgent.uri,
-      headerTemplates: compileHeaderTemplates(config.aiAgent.headers, 'aiAgent.headers'),
-      answerTimeoutMs: config.aiAgent.answerTimeoutMs,
-      failureAnswer: config.aiAgent.onFailure,
-    },
+    agent,
+    router: new AgentRouter(agent, config.aiAgent.routes),
     clock,
     logger,
     metrics,
@@ -110,12 +110,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
     metrics,
     trunks: new TrunkMatcher(config.trunks),
     security: config.security,
-    // The nonce key is per process: a challenge is answered to the instance that sent it.
+    // Without a configured key the nonces are per process: a challenge must be answered to the
+    // instance that sent it (see security.digestNonceSecret).
     digest: new DigestAuthenticator({
       realm: DEFAULT_DIGEST_REALM,
-      secret: randomBytes(32),
+      secret:
+        config.security.digestNonceSecret === undefined
+          ? randomBytes(32)
+          : Buffer.from(config.security.digestNonceSecret, 'utf8'),
       algorithms: config.security.digestAlgorithms,
-      nonceTtlMs: DIGEST_NONCE_TTL_MS,
+      nonceTtlMs: config.security.digestNonceTtlSeconds * 1000,
       clock: { now: () => Date.now() },
     }),
     admission,
@@ -129,8 +133,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
     apiToken: config.http.apiToken,
     maxBodyBytes: config.http.maxBodyBytes,
     metrics,
-    health: () => ({ engine: connection.connected, store: store.isOpen() }),
+    health: () => ({ engine: connection.connected, store: store.isOpen(), draining: admission.draining }),
     calls,
+    logger,
+  });
+  const retention = new RecordRetention({
+    store,
+    retainEndedDays: config.store.retainEndedDays,
+    purgeIntervalMs: config.store.purgeIntervalMinutes * 60_000,
+    clock,
     logger,
   });
 
@@ -139,7 +150,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
     async start() {
       await connection.connect();
       try {
-        return { http: await http.start() };
+        const address = await http.start();
+        retention.start();
+        return { http: address };
       } catch (err) {
         connection.close();
         throw err;
@@ -157,6 +170,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         log.info({ activeCalls: calls.size, reason: outcome }, 'hanging up the remaining calls');
         await Promise.race([calls.hangupAll('shutdown'), sleep(SHUTDOWN_BYE_GRACE_MS)]);
       }
+      await retention.stop();
       await calls.flushRecords();
       await http.close();
       connection.close();
@@ -173,7 +187,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
 function localHosts(config: Config): (host: string) => boolean {
   const hosts = new Set<string>(['localhost']);
   const interfaces = (): void => {
-    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) hosts.add(a.address.toLowerCase());
+    for (const list of Object.values(networkInterfaces()))
+      for (const a of list ?? []) hosts.add(a.address.toLowerCase());
   };
   if (config.sip.listen.length === 0) interfaces();
   for (const l of config.sip.listen) {

@@ -65,11 +65,22 @@ async function run(config: Config, logger: Logger): Promise<number> {
   // drachtio-srf reads this when it sends; set before the first message (see header-case.ts).
   const preserved = preservedHeaderNames(process.env[PRESERVE_HEADER_NAMES_ENV], [
     ...Object.keys(config.aiAgent.headers),
+    ...config.aiAgent.routes.flatMap((route) => Object.keys(route.headers ?? {})),
     ...transferHeaderNames(config.transfer),
   ]);
   if (preserved !== undefined) process.env[PRESERVE_HEADER_NAMES_ENV] = preserved;
 
   const signals = waitForSignal(logger);
+  if (
+    config.security.digestNonceSecret === undefined &&
+    config.store.kind === 'redis' &&
+    config.trunks.some((t) => t.auth !== undefined)
+  ) {
+    // A shared store means several instances; a challenge answered to another one would fail.
+    logger.warn(
+      'security.digestNonceSecret is not set: digest nonces verify only on the instance that issued them',
+    );
+  }
   const metrics = createMetrics();
   let engine: EmbeddedEngine | undefined;
   if (config.sip.drachtio === undefined) {

@@ -1,4 +1,7 @@
-/** `aiAgent:` where every inbound call is sent first, and what the caller hears when that fails. */
+/**
+ * `aiAgent:` where every inbound call is sent first (one agent, or one per dialed number or trunk
+ * with `routes`), and what the caller hears when that fails.
+ */
 import { z } from 'zod';
 import { millisSchema, sipUriSchema } from './common.js';
 
@@ -50,10 +53,53 @@ const onFailureSchema = z.strictObject({
     .describe('Reason phrase for that status; unset uses the standard phrase (e.g. Service Unavailable).'),
 });
 
+/**
+ * A dialed-number pattern: the user part as dialed, `*` standing for any run of characters.
+ * Whitespace, `@` and `;` cannot be in a user part as Baton compares it (see agent-routes.ts).
+ */
+const dialedSchema = z
+  .string()
+  .regex(/^[^\s@;]{1,64}$/, "must be 1–64 characters without spaces, '@' or ';', e.g. '+4930*'");
+
+const routeSchema = z
+  .strictObject({
+    trunk: z.string().min(1).optional().describe('Only calls that came in on this trunk (a name in trunks).'),
+    dialed: dialedSchema
+      .optional()
+      .describe(
+        "Only calls to numbers matching this pattern: the Request-URI user (To's when the Request-URI " +
+          "has none), `*` for any run of characters, e.g. '+4930*' or '0800123456'.",
+      ),
+    uri: sipUriSchema.describe('Request-URI of the AI agent these calls go to.'),
+    headers: headersSchema
+      .optional()
+      .describe(
+        'Extra headers for these calls, added to aiAgent.headers (a name given here replaces the ' +
+          'same name there); same placeholders.',
+      ),
+  })
+  .superRefine((route, ctx) => {
+    if (route.trunk === undefined && route.dialed === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'needs trunk or dialed (or both); calls that match no route go to aiAgent.uri',
+      });
+    }
+  });
+
 export const aiAgentSchema = z.strictObject({
   uri: sipUriSchema
     .default('sip:agent@127.0.0.1:5070')
-    .describe('Request-URI of the AI agent every inbound call is connected to first.'),
+    .describe(
+      'Request-URI of the AI agent every inbound call is connected to first (unless a route matches).',
+    ),
+  routes: z
+    .array(routeSchema)
+    .default(() => [])
+    .describe(
+      'Agents per dialed number or trunk, tried in order: the first route whose trunk and dialed both ' +
+        'match (an absent one matches anything) takes the call; no match uses uri.',
+    ),
   headers: headersSchema
     .default(() => ({}))
     .describe(

@@ -13,7 +13,11 @@ export const limitsSchema = z.strictObject({
     .int()
     .min(1)
     .default(200)
-    .describe('Most new calls accepted per second (calls/s, sliding one-second window); more get 503.'),
+    .describe(
+      'New calls accepted per second (calls/s), as a token bucket: it refills at this rate and holds ' +
+        'this many, so a burst of this size after a quiet second gets through and sustained load is ' +
+        'held to the rate; more get 503.',
+    ),
   retryAfterSeconds: z
     .number()
     .int()

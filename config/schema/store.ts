@@ -1,4 +1,7 @@
-/** `store:` where transfer sessions are kept (SQLite on one machine, Redis across instances). */
+/**
+ * `store:` where call records and transfer sessions are kept (SQLite on one machine, Redis across
+ * instances), and how long ended ones are kept.
+ */
 import { z } from 'zod';
 
 export const storeSchema = z
@@ -26,6 +29,26 @@ export const storeSchema = z
       .min(1)
       .default('baton:')
       .describe('Prefix of every Redis key (kind redis), so several deployments can share one Redis.'),
+    retainEndedDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(36_500)
+      .default(30)
+      .describe(
+        'Days an ended call record or transfer session is kept after it ended; older ones are deleted. ' +
+          'Calls and transfers in progress are never deleted.',
+      ),
+    purgeIntervalMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_080)
+      .default(60)
+      .describe(
+        'How often the gateway deletes ended records older than retainEndedDays, in minutes (also once at ' +
+          'start). With several instances on one Redis each one purges; the deletes are idempotent.',
+      ),
   })
   .superRefine((store, ctx) => {
     if (store.kind === 'redis' && store.redisUrl === undefined) {

@@ -3,7 +3,7 @@
  * and how to reach them outbound.
  */
 import { z } from 'zod';
-import { formatCidr, parseCidr } from '../cidr.js';
+import { formatCidr, parseCidr, unmapCidr } from '../cidr.js';
 import { secretSchema, sipUriSchema } from './common.js';
 
 /** A trunk name is a metrics label value and a log field, so it stays short and plain. */
@@ -76,13 +76,16 @@ export const trunksSchema = z.array(trunkSchema).superRefine((trunks, ctx) => {
       const c = parseCidr(a);
       if (!c.ok) return;
       // The same block in two trunks leaves no most-specific winner: the source would be ambiguous.
-      const key = formatCidr(c.value);
+      // The IPv4-mapped spelling (`::ffff:192.0.2.0/120`) is the IPv4 block it names, as the
+      // trunk matcher reads it.
+      const key = formatCidr(unmapCidr(c.value));
       const owner = byBlock.get(key);
       if (owner !== undefined && owner !== i) {
+        const block = key === formatCidr(c.value) ? key : `${a} (the IPv4 block ${key})`;
         ctx.addIssue({
           code: 'custom',
           path: [i, 'addresses', j],
-          message: `${key} is also in trunks[${owner}] (${trunks[owner]?.name ?? ''}); a source must map to one trunk`,
+          message: `${block} is also in trunks[${owner}] (${trunks[owner]?.name ?? ''}); a source must map to one trunk`,
         });
       } else {
         byBlock.set(key, i);

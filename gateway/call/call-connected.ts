@@ -23,7 +23,6 @@ import type {
   CallMachineContext,
   CallState,
   EndCause,
-  FarLeg,
   Leg,
   LegSet,
   PendingReinvite,
@@ -74,7 +73,9 @@ export function fromConnected(state: Connected, event: CallEvent, ctx: CallMachi
       if (state.reinvite !== undefined || legs.bridging) return stay(state, [pendingAnswer(event.requestId)]);
       const to = reinviteTarget(legs, event.from);
       if (to === 'none') {
-        return stay(state, [{ type: 'reject-request', requestId: event.requestId, answer: NOT_ACCEPTABLE_HERE }]);
+        return stay(state, [
+          { type: 'reject-request', requestId: event.requestId, answer: NOT_ACCEPTABLE_HERE },
+        ]);
       }
       // The caller's partner is gone for now (a transfer is finding it a new one): ask it to retry.
       if (to === 'away') return stay(state, [pendingAnswer(event.requestId)]);
@@ -221,7 +222,11 @@ function release(state: Connected, legs: LegSet, leg: Leg, cause: EndCause | und
 function afterTransfer(state: Connected, legs: LegSet, completed: boolean): Transition {
   const partnerUp = legs.partner === 'agent' ? legs.agent !== 'gone' : legs.human;
   if (partnerUp) return stay(connected(state.reinvite, legs));
-  const cause: EndCause = completed ? 'transferred' : legs.partner === 'agent' ? 'agent-hangup' : 'human-hangup';
+  const cause: EndCause = completed
+    ? 'transferred'
+    : legs.partner === 'agent'
+      ? 'agent-hangup'
+      : 'human-hangup';
   return end('answered', cause, [
     ...settlePending(state.reinvite),
     { type: 'hangup', leg: 'caller' },
@@ -268,4 +273,3 @@ function connected(reinvite: PendingReinvite | undefined, legs: LegSet): CallSta
     ...(!initial && { legs }),
   };
 }
-

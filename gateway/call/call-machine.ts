@@ -16,7 +16,14 @@ import {
   SHUTTING_DOWN,
   stay,
 } from './call-steps.js';
-import type { CallEffect, CallEvent, CallMachineContext, CallState, EndCause, Transition } from './call-state.js';
+import type {
+  CallEffect,
+  CallEvent,
+  CallMachineContext,
+  CallState,
+  EndCause,
+  Transition,
+} from './call-state.js';
 
 export function transition(state: CallState, event: CallEvent, ctx: CallMachineContext): Transition {
   switch (state.name) {

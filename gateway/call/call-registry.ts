@@ -11,6 +11,7 @@ import { callLogger, type Logger } from '../observability/logger.js';
 import type { CallResult, Metrics } from '../observability/metrics.js';
 import type { CallRecord, Store, TransferSessionRecord } from '../store/store-port.js';
 import { isValidConversationId } from './agent-invite.js';
+import type { AgentRouter } from './agent-routes.js';
 import { CallSession, type AgentTarget, type CallObserver } from './call-session.js';
 import type { EndCause, HangupRequester } from './call-state.js';
 import type { Clock, DialerPort, InboundInvite, PendingInvitePort } from './ports.js';
@@ -18,7 +19,10 @@ import { CallRecordWriter } from './record-writer.js';
 
 export interface CallRegistryOptions {
   dialer: DialerPort;
+  /** `aiAgent.uri`: the agent of a call no route takes. */
   agent: AgentTarget;
+  /** `aiAgent.routes`: the agent per dialed number or trunk; without it every call goes to `agent`. */
+  router?: Pick<AgentRouter, 'select'>;
   clock: Clock;
   /** Root logger; each call gets a child bound to its id and trunk. */
   logger: Logger;
@@ -58,6 +62,7 @@ export class CallRegistry implements CallsApi {
     this.newId = opts.newId ?? randomUUID;
     this.records = new CallRecordWriter(opts.store, opts.clock, opts.logger);
     this.observer = {
+      onRinging: (call) => this.record(call, {}),
       onAnswered: (call, setupMs) => {
         opts.metrics.callSetupSeconds.observe(setupMs / 1000);
         this.record(call, {});
@@ -77,6 +82,10 @@ export class CallRegistry implements CallsApi {
       call.invite.conversationId !== undefined && isValidConversationId(call.invite.conversationId)
         ? call.invite.conversationId
         : this.newId();
+    const logger = callLogger(this.opts.logger, { callId: id, trunk: call.trunk });
+    const choice = this.opts.router?.select(call);
+    if (choice?.route !== undefined)
+      logger.debug({ route: choice.route, agentUri: choice.target.uri }, 'agent chosen by aiAgent.routes');
     const session = new CallSession({
       id,
       conversationId,
@@ -84,10 +93,10 @@ export class CallRegistry implements CallsApi {
       invite: call.invite,
       caller: call.caller,
       dialer: this.opts.dialer,
-      agent: this.opts.agent,
+      agent: choice?.target ?? this.opts.agent,
       clock: this.opts.clock,
       startedAt: new Date(),
-      logger: callLogger(this.opts.logger, { callId: id, trunk: call.trunk }),
+      logger,
       observer: this.observer,
       ...(this.opts.transfers !== undefined && {
         transfers: this.opts.transfers,
@@ -186,7 +195,7 @@ export class CallRegistry implements CallsApi {
             endedAt: extra.ended.at,
             endReason: extra.ended.cause,
           }
-        : { ...base, state: call.answeredAt !== undefined ? 'answered' : 'setup' };
+        : { ...base, state: call.answeredAt !== undefined ? 'answered' : call.ringing ? 'ringing' : 'setup' };
     this.records.put(record);
   }
 

@@ -41,6 +41,8 @@ export interface AgentTarget {
 
 /** What the registry learns about a call's life (metrics, store, the active-calls map). */
 export interface CallObserver {
+  /** The first provisional beyond 100 was relayed to the caller: the caller hears ringing. */
+  onRinging(call: CallSession): void;
   onAnswered(call: CallSession, setupMs: number): void;
   onEnded(call: CallSession, result: CallResult, cause: EndCause): void;
 }
@@ -74,6 +76,7 @@ export class CallSession {
   readonly invite: InboundInvite;
   readonly startedAt: Date;
   private answeredAtDate: Date | undefined;
+  private rang = false;
   private current: CallState = { name: 'new' };
   private readonly opts: CallSessionOptions;
   private readonly log: Logger;
@@ -139,6 +142,11 @@ export class CallSession {
 
   get answeredAt(): Date | undefined {
     return this.answeredAtDate;
+  }
+
+  /** Whether the caller has been sent a ringing (or early-media) provisional (the store's `ringing`). */
+  get ringing(): boolean {
+    return this.rang;
   }
 
   /** Dial the agent. Call once, right after construction. */
@@ -226,6 +234,10 @@ export class CallSession {
         return;
       case 'send-provisional':
         this.opts.caller.sendProvisional(effect.status, effect.reason, effect.sdp);
+        if (!this.rang) {
+          this.rang = true;
+          this.opts.observer.onRinging(this);
+        }
         return;
       case 'answer-caller':
         this.answerCaller(effect.sdp);
@@ -381,7 +393,8 @@ export class CallSession {
     if (dialog === undefined) return;
     delete this.dialogs[leg];
     // The AI leg's final NOTIFY goes out (and is answered) before its BYE.
-    const after = leg === 'agent' && this.transfers !== undefined ? this.transfers.agentNotified() : undefined;
+    const after =
+      leg === 'agent' && this.transfers !== undefined ? this.transfers.agentNotified() : undefined;
     const bye = after === undefined ? dialog.hangup() : after.then(() => dialog.hangup());
     this.track(bye.catch((err: unknown) => this.log.warn({ err, leg }, 'BYE failed')));
   }

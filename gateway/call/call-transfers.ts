@@ -123,7 +123,8 @@ export class CallTransfers {
       run = this.begin(trigger.kind, input, trigger.kind === 'refer' ? trigger.refer.cseq : undefined);
     } catch (err) {
       this.refused(err, input.target);
-      if (err instanceof TransferRequestError) reply?.reject({ status: err.sipStatus, reason: err.sipReason });
+      if (err instanceof TransferRequestError)
+        reply?.reject({ status: err.sipStatus, reason: err.sipReason });
       else reply?.reject(START_FAILED);
       this.call.dispatch({ type: 'transfer-ended', completed: false });
       return;
@@ -161,7 +162,10 @@ export class CallTransfers {
     } catch (err) {
       this.refused(err, body.target);
       if (err instanceof TransferRequestError) {
-        throw new TransferRefusedError({ code: err.code, httpStatus: err.httpStatus, message: err.message }, { cause: err });
+        throw new TransferRefusedError(
+          { code: err.code, httpStatus: err.httpStatus, message: err.message },
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -204,6 +208,7 @@ export class CallTransfers {
     };
     const run = this.service.begin({
       callId: this.call.callId,
+      conversationId: this.call.conversationId,
       trunk: this.call.trunk,
       trigger,
       input,
@@ -221,7 +226,8 @@ export class CallTransfers {
   private refused(err: unknown, target: unknown): void {
     if (err instanceof TransferRequestError) {
       const shown = typeof target === 'string' ? target.slice(0, 128) : undefined;
-      if (err.code === 'target-not-allowed') this.call.log.warn({ target: shown }, 'transfer target not allowed');
+      if (err.code === 'target-not-allowed')
+        this.call.log.warn({ target: shown }, 'transfer target not allowed');
       else this.call.log.warn({ target: shown, err: err.message }, 'transfer request invalid');
       return;
     }
@@ -234,7 +240,8 @@ export class CallTransfers {
     const send = (): Promise<void> =>
       dialog.request({ method: 'NOTIFY', headers: notify.headers, body: notify.body }).then(
         (answer) => {
-          if (answer.status >= 300) this.call.log.info({ status: answer.status }, 'the AI leg refused a NOTIFY');
+          if (answer.status >= 300)
+            this.call.log.info({ status: answer.status }, 'the AI leg refused a NOTIFY');
         },
         (err: unknown) => this.call.log.info({ err }, 'NOTIFY to the AI leg failed'),
       );

@@ -35,6 +35,11 @@ export interface Readiness {
   engine: boolean;
   /** Transfer-session store open. */
   store: boolean;
+  /**
+   * Shutting down (SIGTERM): new calls get 503, so a load balancer should stop sending them here
+   * although engine and store are still up. Absent: the server has no drain state.
+   */
+  draining?: boolean;
 }
 
 export interface HttpServerOptions {
@@ -236,10 +241,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 }
 
 function readiness(r: Readiness): Reply {
-  const notReady = (Object.keys(r) as Array<keyof Readiness>).filter((k) => !r[k]);
+  const { draining, ...checks } = r;
+  const notReady: string[] = (Object.keys(checks) as Array<keyof typeof checks>).filter((k) => !checks[k]);
+  if (draining === true) notReady.push('draining');
   return {
     status: notReady.length === 0 ? 200 : 503,
-    json: { ready: notReady.length === 0, checks: r, notReady },
+    json: { ready: notReady.length === 0, checks, ...(draining !== undefined && { draining }), notReady },
   };
 }
 

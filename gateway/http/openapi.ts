@@ -25,7 +25,8 @@ const transferIdParameter = {
   name: 'id',
   in: 'path',
   required: true,
-  description: 'Transfer session id, as returned by POST /api/calls/{id}/transfer (also `transferId` in logs).',
+  description:
+    'Transfer session id, as returned by POST /api/calls/{id}/transfer (also `transferId` in logs).',
   schema: { type: 'string', minLength: 1, maxLength: 256 },
 };
 
@@ -117,7 +118,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               enum: ['completed', 'failed', 'cancelled', 'abandoned'],
               description: 'Once ended.',
             },
-            failureReason: { type: 'string', description: 'Why the latest attempt failed (busy, no-answer, …).' },
+            failureReason: {
+              type: 'string',
+              description: 'Why the latest attempt failed (busy, no-answer, …).',
+            },
             sipStatus: { type: 'integer', description: 'The SIP status behind the outcome or failure.' },
             vars: { type: 'object', additionalProperties: { type: 'string' } },
             createdAt: { type: 'string', format: 'date-time' },
@@ -158,7 +162,12 @@ export function buildOpenApiDocument(): Record<string, unknown> {
                 store: { type: 'boolean', description: 'Transfer-session store open.' },
               },
             },
-            notReady: { type: 'array', items: { type: 'string', enum: ['engine', 'store'] } },
+            draining: {
+              type: 'boolean',
+              description:
+                'Shutting down after SIGTERM: new calls get 503 while the calls in progress finish.',
+            },
+            notReady: { type: 'array', items: { type: 'string', enum: ['engine', 'store', 'draining'] } },
           },
         },
       },
@@ -177,7 +186,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       '/readyz': {
         get: {
-          summary: 'Readiness: engine connected and store open.',
+          summary: 'Readiness: engine connected, store open and not draining.',
           responses: {
             '200': { description: 'Ready for calls.', content: json(ref('Readiness')) },
             '503': { description: 'Not ready; `notReady` names the parts.', content: json(ref('Readiness')) },
@@ -243,7 +252,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           requestBody: { required: true, content: json(ref('TransferRequest')) },
           responses: {
             '202': { description: 'The transfer session started.', content: json(ref('TransferStarted')) },
-            '400': errorResponse('Invalid target, vars or overrides (`invalid-transfer-request`, `bad-request`).'),
+            '400': errorResponse(
+              'Invalid target, vars or overrides (`invalid-transfer-request`, `bad-request`).',
+            ),
             '401': unauthorized,
             '403': errorResponse(
               'The target is neither configured nor admitted by transfer.allow (`target-not-allowed`), ' +

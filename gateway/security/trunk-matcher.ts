@@ -9,7 +9,7 @@
  * mask and one map probe per distinct prefix length in the config, not per block. IPv4 uses plain
  * 32-bit numbers; only IPv6 pays for bigints.
  */
-import { parseCidr, type Cidr } from '../../config/cidr.js';
+import { parseCidr, unmapCidr } from '../../config/cidr.js';
 import type { TrunkConfig } from '../../config/schema.js';
 import { parseSourceAddress } from './source-address.js';
 
@@ -20,9 +20,6 @@ interface PrefixTable<K> {
   readonly mask: K;
   readonly byNetwork: Map<K, Trunk>;
 }
-
-/** `::ffff:0:0/96` (RFC 4291 §2.5.5.2), as the value of its upper 96 bits. */
-const V4_MAPPED_HIGH = 0xffffn;
 
 export class TrunkMatcher {
   private readonly v4: ReadonlyArray<PrefixTable<number>>;
@@ -40,7 +37,9 @@ export class TrunkMatcher {
       for (const text of trunk.addresses) {
         const parsed = parseCidr(text);
         if (!parsed.ok) throw new Error(`trunk ${trunk.name}: address '${text}': ${parsed.reason}`);
-        const block = unmapBlock(parsed.value);
+        // A block in IPv4-mapped form is the IPv4 block it names: addresses are unmapped before
+        // lookup, so it would otherwise never match anything.
+        const block = unmapCidr(parsed.value);
         if (block.family === 4) {
           add(v4, block.prefix, v4Mask(block.prefix), Number(block.network), trunk, text);
         } else {
@@ -94,17 +93,6 @@ function add<K>(
     throw new Error(`address '${text}' is in both trunk ${owner.name} and trunk ${trunk.name}`);
   }
   table.byNetwork.set(network, trunk);
-}
-
-/**
- * A block written in IPv4-mapped form (`::ffff:192.0.2.0/120`) is the IPv4 block it names:
- * addresses are unmapped before lookup, so it would otherwise never match anything.
- */
-function unmapBlock(block: Cidr): Cidr {
-  if (block.family === 6 && block.prefix >= 96 && block.network >> 32n === V4_MAPPED_HIGH) {
-    return { family: 4, network: block.network & 0xffffffffn, prefix: block.prefix - 96 };
-  }
-  return block;
 }
 
 function v4Mask(prefix: number): number {

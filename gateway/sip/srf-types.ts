@@ -40,6 +40,7 @@ export interface DialogCalls {
   request(opts: DialogRequestOptions, callback: (err: unknown, res: Srf.SrfResponse) => void): unknown;
 }
 
+/** The Dialog seen through {@link DialogCalls} (method parameters are checked bivariantly). */
 export function dialogCalls(dialog: Srf.Dialog): DialogCalls {
-  return dialog as unknown as DialogCalls;
+  return dialog;
 }

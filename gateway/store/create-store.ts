@@ -17,7 +17,10 @@ export interface CreateStoreOptions {
   readonly redisCommandTimeoutMs?: number;
 }
 
-export function createStore(config: StoreConfig, options: CreateStoreOptions = {}): Store {
+/** The keys that choose and reach the backend; retention is the gateway's business (record-retention.ts). */
+export type StoreConnectionConfig = Pick<StoreConfig, 'kind' | 'sqlitePath' | 'redisUrl' | 'keyPrefix'>;
+
+export function createStore(config: StoreConnectionConfig, options: CreateStoreOptions = {}): Store {
   switch (config.kind) {
     case 'sqlite':
       return new SqliteStore({

@@ -47,14 +47,16 @@ class ReferAttempt implements AttemptHandle {
 
   constructor(ctx: AttemptContext, headers: readonly Header[]) {
     this.ctx = ctx;
-    ctx.call.referCaller({ method: 'REFER', headers, ...(ctx.auth !== undefined && { auth: ctx.auth }) }).then(
-      (answer) => this.answered(answer),
-      (err: unknown) => {
-        ctx.log.info({ err }, 'REFER could not be sent');
-        this.refuse();
-        ctx.report({ type: 'failed', failure: new TransferFailure('unavailable', { cause: err }) });
-      },
-    );
+    ctx.call
+      .referCaller({ method: 'REFER', headers, ...(ctx.auth !== undefined && { auth: ctx.auth }) })
+      .then(
+        (answer) => this.answered(answer),
+        (err: unknown) => {
+          ctx.log.info({ err }, 'REFER could not be sent');
+          this.refuse();
+          ctx.report({ type: 'failed', failure: new TransferFailure('unavailable', { cause: err }) });
+        },
+      );
   }
 
   cancel(): void {

@@ -37,7 +37,8 @@ export const inviteBridge: TransferStrategy = {
         // The caller's identity, as the target's desktop wants it (a from-transferee caller ID).
         from: formatNameAddr(ctx.parties.caller),
         to: `<${uri}>`,
-        headers: Object.fromEntries(request.headers),
+        // Baton's context headers last: configured headers cannot shadow them.
+        headers: { ...Object.fromEntries(request.headers), ...ctx.contextHeaders },
         sdp: undefined,
         ...(ctx.auth !== undefined && { auth: ctx.auth }),
       },
@@ -62,7 +63,8 @@ export const inviteBridge: TransferStrategy = {
           () => ctx.report({ type: 'bridged' }),
           (err: unknown) => {
             ctx.log.info({ err }, 'the caller could not be moved to the target');
-            const failure = err instanceof TransferFailure ? err : new TransferFailure('internal', { cause: err });
+            const failure =
+              err instanceof TransferFailure ? err : new TransferFailure('internal', { cause: err });
             ctx.report({ type: 'failed', failure });
           },
         );

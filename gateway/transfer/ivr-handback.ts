@@ -25,4 +25,3 @@ export const ivrHandback: TransferStrategy = {
     return inertHandle();
   },
 };
-

@@ -10,6 +10,7 @@
  * reports synchronously (a target refused before anything was sent) queues its event, so a
  * transition always completes before the next begins.
  */
+import { CALL_ID_HEADER, CONVERSATION_ID_HEADER } from '../call/agent-invite.js';
 import type { EndCause, Leg } from '../call/call-state.js';
 import type { Clock, Credentials, InboundNotify, RequestReply, TimerHandle } from '../call/ports.js';
 import type { Logger } from '../observability/logger.js';
@@ -56,6 +57,8 @@ export interface TransferTimerSettings {
 export const FALLBACK_NODE_HEADER = 'X-Baton-Fallback-Node';
 export const TRANSFER_STATUS_HEADER = 'X-Baton-Transfer-Status';
 export const TRANSFER_REASON_HEADER = 'X-Baton-Transfer-Reason';
+/** The transfer session a new leg belongs to (the same id as in logs and the API). */
+export const TRANSFER_ID_HEADER = 'X-Baton-Transfer-Id';
 
 /** What the runner needs from the call besides what attempts need. */
 export interface TransferHost extends TransferCallPort {
@@ -72,6 +75,7 @@ export interface TransferHost extends TransferCallPort {
 export interface TransferRunOptions {
   readonly id: string;
   readonly callId: string;
+  readonly conversationId: string;
   readonly trigger: TransferTrigger;
   /** The CSeq of the AI agent's REFER, when a REFER triggered: its NOTIFYs' `id`. */
   readonly referCseq: number | undefined;
@@ -171,7 +175,12 @@ export class TransferRun {
   }
 
   /** A leg of the call went away, or the transfer is withdrawn. */
-  event(event: Extract<TransferSessionEvent, { type: 'caller-hungup' | 'agent-hungup' | 'human-hungup' | 'cancel' }>): void {
+  event(
+    event: Extract<
+      TransferSessionEvent,
+      { type: 'caller-hungup' | 'agent-hungup' | 'human-hungup' | 'cancel' }
+    >,
+  ): void {
     this.dispatch(event);
   }
 
@@ -326,12 +335,21 @@ export class TransferRun {
       call: this.opts.host,
       parties: this.opts.parties,
       auth: this.opts.auth(this.request.target),
+      contextHeaders: {
+        [CALL_ID_HEADER]: this.opts.callId,
+        [CONVERSATION_ID_HEADER]: this.opts.conversationId,
+        [TRANSFER_ID_HEADER]: this.id,
+      },
       report: (event) => this.dispatch(event),
       log: this.log,
     });
   }
 
-  private returnToAgent(resume: boolean, node: string | undefined, failure: TransferFailure | undefined): void {
+  private returnToAgent(
+    resume: boolean,
+    node: string | undefined,
+    failure: TransferFailure | undefined,
+  ): void {
     if (resume) {
       this.log.info({ node }, 'the caller stays with the AI agent');
       return;

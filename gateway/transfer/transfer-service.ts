@@ -37,6 +37,7 @@ export interface TransferServiceOptions {
 /** What a call hands over to start a transfer. */
 export interface BeginTransfer {
   readonly callId: string;
+  readonly conversationId: string;
   /** The call's inbound trunk: its outbound credentials answer challenges when the target names none. */
   readonly trunk: string | undefined;
   readonly trigger: TransferTrigger;
@@ -79,7 +80,10 @@ export class TransferService {
       throw err;
     }
     if (resolved.allowedBy !== undefined) {
-      args.logger.info({ target: resolved.target.name, allowedBy: resolved.allowedBy }, 'transfer target allowed');
+      args.logger.info(
+        { target: resolved.target.name, allowedBy: resolved.allowedBy },
+        'transfer target allowed',
+      );
     }
     const render = (target: ResolvedTarget) =>
       buildTransferRequest(target, { trigger: args.trigger, call: args.values, vars: resolved.vars });
@@ -89,12 +93,21 @@ export class TransferService {
     const run = new TransferRun({
       id,
       callId: args.callId,
+      conversationId: args.conversationId,
       trigger: args.trigger,
       referCseq: args.referCseq,
       // A first attempt that cannot be rendered still becomes a session: it fails and falls back.
       request: first.ok
         ? first.request
-        : { trigger: args.trigger, target: resolved.target, headers: [], referTo: undefined, uui: undefined, vars: resolved.vars, skipped: [] },
+        : {
+            trigger: args.trigger,
+            target: resolved.target,
+            headers: [],
+            referTo: undefined,
+            uui: undefined,
+            vars: resolved.vars,
+            skipped: [],
+          },
       render,
       parties: args.parties,
       auth: (target) => this.credentials(target.trunk ?? args.trunk),
@@ -102,7 +115,9 @@ export class TransferService {
       strategies: this.opts.strategies,
       timers: config,
       // The subscription lives as long as the transfer may take: every attempt ringing its longest.
-      subscriptionSeconds: Math.ceil((Math.max(config.ringTimeoutMs, config.notifyTimeoutMs) * config.maxAttempts) / 1000),
+      subscriptionSeconds: Math.ceil(
+        (Math.max(config.ringTimeoutMs, config.notifyTimeoutMs) * config.maxAttempts) / 1000,
+      ),
       clock: this.opts.clock,
       metrics: this.opts.metrics,
       store: this.opts.store,

@@ -62,6 +62,8 @@ export interface AttemptContext {
   readonly parties: CallParties;
   /** The trunk's credentials for a far end that challenges the INVITE or REFER (401/407). */
   readonly auth: Credentials | undefined;
+  /** Baton's own context headers for a new leg (call, conversation and transfer ids). */
+  readonly contextHeaders: Readonly<Record<string, string>>;
   /** Report progress; events after the attempt is over are the session machine's to refuse. */
   report(event: AttemptEvent): void;
   readonly log: Logger;

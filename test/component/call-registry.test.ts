@@ -263,4 +263,27 @@ describe('a call through the registry', () => {
     expect(t.records.map((r) => r.state)).toEqual(['setup', 'answered']);
     expect(t.records[1]?.answeredAt).toBeInstanceOf(Date);
   });
+
+  it("the agent's ringing is recorded as `ringing` (100 Trying is not), then `answered`", async () => {
+    const t = setup();
+    t.clock.advance(RECORD_FLUSH_MS);
+    await flush();
+    t.dialer.events?.onProvisional(100, 'Trying', undefined);
+    t.clock.advance(RECORD_FLUSH_MS);
+    await flush();
+    t.dialer.events?.onProvisional(180, 'Ringing', undefined);
+    t.clock.advance(RECORD_FLUSH_MS);
+    await flush();
+    // A second provisional (early media after the ringing) changes nothing in the record.
+    t.dialer.events?.onProvisional(183, 'Session Progress', 'v=0 early');
+    t.clock.advance(RECORD_FLUSH_MS);
+    await flush();
+    expect(t.records.map((r) => r.state)).toEqual(['setup', 'ringing']);
+    expect(t.records[1]?.answeredAt).toBeUndefined();
+    t.dialer.events?.onAnswered(new FakeDialog('agent-leg', 'v=0 agent'));
+    await flush();
+    t.clock.advance(RECORD_FLUSH_MS);
+    await flush();
+    expect(t.records.map((r) => r.state)).toEqual(['setup', 'ringing', 'answered']);
+  });
 });

@@ -117,7 +117,9 @@ describe('gateway calls: SIPp caller → Baton → SIPp AI agent', () => {
   }, 30_000);
 
   it('reports ready on /readyz and healthy on /healthz once up', async () => {
-    expect((await gw.http('GET', '/readyz', false)).status).toBe(200);
+    const ready = await gw.http('GET', '/readyz', false);
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.body)).toMatchObject({ ready: true, draining: false, notReady: [] });
     expect((await gw.http('GET', '/healthz', false)).status).toBe(200);
     expect(await gw.metric('baton_engine_connected')).toBe(1);
   });
@@ -368,6 +370,15 @@ describe('gateway limits and shutdown', () => {
         gw.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('draining')) || undefined,
       ),
     );
+    // A load balancer's probe sees the drain: not ready, although engine and store are still up.
+    const ready = await gw.http('GET', '/readyz', false);
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.body)).toEqual({
+      ready: false,
+      checks: { engine: true, store: true },
+      draining: true,
+      notReady: ['draining'],
+    });
     // Refused while draining (the reason is draining, not the maxCalls the first call holds).
     const refused = await caller('caller-expects-503-retry-after.xml');
     expectSippPass(refused);

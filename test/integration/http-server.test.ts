@@ -126,6 +126,33 @@ describe('HTTP server with an API token', () => {
     }
   });
 
+  it('/readyz is 503 naming `draining` while the gateway drains, engine and store still up', async () => {
+    s.readiness.draining = false;
+    try {
+      const ok = await fetch(`${s.base}/readyz`);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({
+        ready: true,
+        checks: { engine: true, store: true },
+        draining: false,
+        notReady: [],
+      });
+      s.readiness.draining = true;
+      s.readiness.store = false;
+      const draining = await fetch(`${s.base}/readyz`);
+      expect(draining.status).toBe(503);
+      expect(await draining.json()).toEqual({
+        ready: false,
+        checks: { engine: true, store: false },
+        draining: true,
+        notReady: ['store', 'draining'],
+      });
+    } finally {
+      delete s.readiness.draining;
+      s.readiness.store = true;
+    }
+  });
+
   it('/metrics serves the Prometheus text format', async () => {
     const res = await fetch(`${s.base}/metrics`);
     expect(res.status).toBe(200);

@@ -35,6 +35,7 @@ export const SCENARIO_KEY_DEFAULTS: Readonly<Record<string, string>> = Object.fr
   refer_to: 'sip:transfer-target@127.0.0.1',
   refer_final: '200 OK',
   redirect_to: 'sip:redirected@127.0.0.1',
+  transfer_target: 'support',
 });
 
 /** How long the default run may take before SIPp's own global timeout fails it. */

@@ -12,12 +12,11 @@ RUN apt-get update \
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Scripts off here: `prepare` builds, and the sources are not copied yet.
-RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
+RUN npm install --no-audit --no-fund --ignore-scripts && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
 COPY config ./config
 COPY engine ./engine
 COPY gateway ./gateway
-COPY media ./media
 COPY bench ./bench
 COPY test/support ./test/support
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev

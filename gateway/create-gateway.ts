@@ -19,6 +19,7 @@ import { AdmissionControl } from './security/admission-control.js';
 import { DigestAuthenticator } from './security/digest-auth.js';
 import { TrunkMatcher } from './security/trunk-matcher.js';
 import { handleInboundInvites } from './sip/inbound-invite.js';
+import { answerOptions } from './sip/options-responder.js';
 import { SipCounters } from './sip/sip-counters.js';
 import { SrfConnection, type SrfTarget } from './sip/srf-connection.js';
 import { SrfDialer } from './sip/srf-dialer.js';
@@ -104,11 +105,19 @@ export function createGateway(opts: GatewayOptions): Gateway {
     transfers,
     transfersConfigured: Object.keys(config.transfer.targets).length > 0 || config.transfer.allow.length > 0,
   });
+  const trunks = new TrunkMatcher(config.trunks);
+  answerOptions({
+    srf: connection.srf,
+    trunks,
+    admission,
+    retryAfterSeconds: config.limits.retryAfterSeconds,
+    counters,
+  });
   handleInboundInvites({
     srf: connection.srf,
     counters,
     metrics,
-    trunks: new TrunkMatcher(config.trunks),
+    trunks,
     security: config.security,
     // Without a configured key the nonces are per process: a challenge must be answered to the
     // instance that sent it (see security.digestNonceSecret).

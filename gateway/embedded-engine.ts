@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SipListen } from '../config/listen-address.js';
 import type { Config } from '../config/schema.js';
-import type { LevelWithSilent } from 'pino';
+import type { RootLoggerOptions } from './observability/logger.js';
 import type { Logger } from './observability/logger.js';
 import type { SrfTarget } from './sip/srf-connection.js';
 
@@ -19,7 +19,7 @@ export interface EngineWorkerData {
   admin: { host: string; port: number; secret: string };
   timers: { T1: number; T2: number; T4: number };
   limits: { maxMessageBytes: number; maxHeaders: number; maxUriLength: number; maxHeaderLineBytes: number };
-  logLevel: LevelWithSilent;
+  logLevel: RootLoggerOptions['level'];
 }
 
 export type EngineWorkerReply =

@@ -27,7 +27,7 @@ const SOURCE_FOLDERS = ['config/', 'engine/', 'gateway/', 'media/', 'bench/', 't
  * not import anything in `forbids` unless the target is in `allowedTargets`; an import listed in
  * `exceptions` is a deliberate violation, with its reason.
  */
-export interface BoundaryRule {
+interface BoundaryRule {
   readonly id: string;
   /** The rule in words, as the doc states it. */
   readonly text: string;
@@ -42,7 +42,7 @@ export interface BoundaryRule {
 }
 
 /** A violation kept on purpose: this file may import this specifier, because … */
-export interface RuleException {
+interface RuleException {
   readonly file: string;
   readonly specifier: string;
   readonly reason: string;
@@ -57,7 +57,7 @@ const COMPOSITION_ROOT = [
 ];
 
 /** The rules; docs/architecture.md has one row per rule, under the same id. */
-export const RULES: readonly BoundaryRule[] = [
+const RULES: readonly BoundaryRule[] = [
   {
     id: 'B1',
     text: 'config/ imports nothing of ours',
@@ -150,7 +150,7 @@ export const RULES: readonly BoundaryRule[] = [
 // Reading imports
 
 /** One import as written in a source file. */
-export interface ImportRef {
+interface ImportRef {
   /** As written: `../config/schema.js`, `drachtio-srf`, `node:net`. */
   readonly specifier: string;
   /** 1-based line where the statement starts. */
@@ -172,7 +172,7 @@ const CALL_IMPORT = /\b(?:import|require)\s*\(\s*(['"])([^'"\n]+)\1\s*\)/g;
 /** A line that is (part of) a comment: `//`, `/*`, or a `*` continuation of a block comment. */
 const COMMENT_LINE = /^\s*(?:\/\/|\/\*|\*)/;
 
-export function readImports(source: string): ImportRef[] {
+function readImports(source: string): ImportRef[] {
   const lineAt = (index: number): number => source.slice(0, index).split('\n').length;
   const found: Array<ImportRef & { index: number }> = [];
   for (const m of source.matchAll(FROM_STATEMENT)) {
@@ -211,7 +211,7 @@ function namesAreAllTypes(names: string): boolean {
 }
 
 /** Where an import leads: a file or folder of this repository, or a package or builtin by name. */
-export type ImportTarget =
+type ImportTarget =
   { readonly kind: 'path'; readonly path: string } | { readonly kind: 'module'; readonly name: string };
 
 const BUILTINS = new Set(builtinModules);
@@ -222,7 +222,7 @@ const BUILTINS = new Set(builtinModules);
  *   name the output file); packages by name without subpath (`drachtio-srf/lib/x` → `drachtio-srf`);
  *   builtins with the `node:` prefix
  */
-export function importTarget(file: string, specifier: string): ImportTarget {
+function importTarget(file: string, specifier: string): ImportTarget {
   if (specifier.startsWith('.')) {
     const path = posix.normalize(posix.join(posix.dirname(file), specifier));
     return { kind: 'path', path: path.replace(/\.js$/, '.ts') };
@@ -241,12 +241,12 @@ function within(path: string, patterns: readonly string[]): boolean {
 // ---------------------------------------------------------------------------------------------
 // Checking
 
-export interface Violation {
+interface Violation {
   readonly file: string;
   readonly ref: ImportRef;
 }
 
-export function violationsOf(rule: BoundaryRule, file: string, refs: readonly ImportRef[]): Violation[] {
+function violationsOf(rule: BoundaryRule, file: string, refs: readonly ImportRef[]): Violation[] {
   if (!within(file, rule.files) || within(file, rule.except ?? [])) return [];
   return refs
     .filter((ref) => {

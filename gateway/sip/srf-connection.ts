@@ -101,7 +101,13 @@ export class SrfConnection {
   close(): void {
     this.closed = true;
     this.setUp(false);
-    this.srf.disconnect();
+    // drachtio-srf asserts when asked to disconnect a socket it has already lost (the server
+    // went away first); at shutdown that is simply "already disconnected".
+    try {
+      this.srf.disconnect();
+    } catch {
+      // nothing left to close
+    }
   }
 
   private setUp(up: boolean): void {

@@ -203,6 +203,10 @@ describe('gateway calls: SIPp caller → Baton → SIPp AI agent', () => {
     expect(moved).toEqual([1, 1]);
   });
 
+  it('OPTIONS keepalive from a trunk is answered 200 by Baton (RFC 3261 §11)', async () => {
+    expectSippPass(await caller('uac-options-expect-200.xml'));
+  });
+
   it('digest challenge passed: 407, then the authenticated INVITE reaches the agent', async () => {
     let agentResult: SippResult | undefined;
     const moved = await deltas(gw, [calls('secure-ivr', 'answered'), rejected('auth-failed')], async () => {

@@ -9,7 +9,8 @@
 import type { Logger } from '../observability/logger.js';
 import type { NotifyMessage } from '../transfer/refer-headers.js';
 import { TransferRequestError } from '../transfer/transfer-errors.js';
-import type { TransferHost, TransferRun } from '../transfer/transfer-runner.js';
+import type { TransferHost } from '../transfer/transfer-host.js';
+import type { TransferRun } from '../transfer/transfer-runner.js';
 import type { TransferService } from '../transfer/transfer-service.js';
 import { TransferFailure, type TransferTrigger } from '../transfer/transfer-types.js';
 import type { ResolveInput } from '../transfer/target-resolver.js';

@@ -19,7 +19,7 @@ import type {
 import { createRootLogger } from '../../gateway/observability/logger.js';
 import type { TransferSessionRecord } from '../../gateway/store/store-port.js';
 import type { NotifyMessage } from '../../gateway/transfer/refer-headers.js';
-import type { TransferHost } from '../../gateway/transfer/transfer-runner.js';
+import type { TransferHost } from '../../gateway/transfer/transfer-host.js';
 import { TransferService } from '../../gateway/transfer/transfer-service.js';
 import { transferStrategies } from '../../gateway/transfer/transfer-strategies.js';
 import type { TransferTrigger } from '../../gateway/transfer/transfer-types.js';

@@ -14,6 +14,7 @@ import { engineSchema } from './schema/engine.js';
 import { httpSchema } from './schema/http.js';
 import { limitsSchema } from './schema/limits.js';
 import { loggingSchema } from './schema/logging.js';
+import { mediaSchema } from './schema/media.js';
 import { securitySchema } from './schema/security.js';
 import { shutdownSchema } from './schema/shutdown.js';
 import { sipSchema } from './schema/sip.js';
@@ -44,6 +45,7 @@ export const configSchema = z
     transfer: transferSchema
       .prefault({})
       .describe('Transfers from the AI agent to humans, other numbers and back to the IVR.'),
+    media: mediaSchema.prefault({}).describe('Media anchoring and prompts (rtpengine), or none.'),
   })
   .superRefine((config, ctx) => {
     // TCP ports the process opens itself; two on the same port would fail at bind time, far from
@@ -105,3 +107,4 @@ export type LoggingConfig = Config['logging'];
 export type ShutdownConfig = Config['shutdown'];
 export type TransferConfig = Config['transfer'];
 export type TransferTargetConfig = TransferConfig['targets'][string];
+export type MediaConfig = Config['media'];

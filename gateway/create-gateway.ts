@@ -7,6 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
 import type { Config } from '../config/schema.js';
+import type { MediaPort } from '../media/media-port.js';
+import { RtpengineMedia } from '../media/rtpengine/rtpengine-media.js';
 import { AgentRouter } from './call/agent-routes.js';
 import { CallRegistry } from './call/call-registry.js';
 import type { AgentTarget } from './call/call-session.js';
@@ -71,6 +73,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const log = logger.child({ component: 'gateway' });
 
   const connection = new SrfConnection({ target: opts.sipServer, logger, metrics });
+  const media = createMedia(config, log);
   const counters = new SipCounters(metrics);
   const admission = new AdmissionControl({
     maxCalls: config.limits.maxCalls,
@@ -86,6 +89,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     clock,
     metrics,
     store,
+    ...(media !== undefined && { media }),
   });
   const agent: AgentTarget = {
     uri: config.aiAgent.uri,
@@ -104,6 +108,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     instanceId: hostname(),
     transfers,
     transfersConfigured: Object.keys(config.transfer.targets).length > 0 || config.transfer.allow.length > 0,
+    ...(media !== undefined && { media }),
   });
   const trunks = new TrunkMatcher(config.trunks);
   answerOptions({
@@ -158,12 +163,18 @@ export function createGateway(opts: GatewayOptions): Gateway {
     calls,
     async start() {
       await connection.connect();
+      // A backend that does not answer is not fatal: calls go unanchored and prompts are skipped.
+      media?.ping().then(
+        () => log.info({ backend: config.media.backend }, 'media backend answers'),
+        (err: unknown) => log.warn({ err, backend: config.media.backend }, 'media backend does not answer'),
+      );
       try {
         const address = await http.start();
         retention.start();
         return { http: address };
       } catch (err) {
         connection.close();
+        media?.close();
         throw err;
       }
     },
@@ -183,6 +194,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       await calls.flushRecords();
       await http.close();
       connection.close();
+      media?.close();
       log.info('gateway stopped');
     },
   };
@@ -205,6 +217,23 @@ function localHosts(config: Config): (host: string) => boolean {
     else hosts.add(l.host.toLowerCase());
   }
   return (host) => hosts.has(host.toLowerCase().replace(/^\[(.*)\]$/, '$1'));
+}
+
+/** The media backend `media.backend` names; none leaves SDP untouched and prompts skipped. */
+function createMedia(config: Config, log: Logger): MediaPort | undefined {
+  switch (config.media.backend) {
+    case 'none':
+      return undefined;
+    case 'rtpengine':
+      return new RtpengineMedia({
+        config: config.media.rtpengine,
+        onStrayError: (err) => log.warn({ err }, 'rtpengine control socket'),
+      });
+    default: {
+      const unknown: never = config.media.backend;
+      throw new Error(`unknown media backend ${String(unknown)}`);
+    }
+  }
 }
 
 function sleep(ms: number): Promise<void> {

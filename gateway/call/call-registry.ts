@@ -16,6 +16,8 @@ import { CallSession, type AgentTarget, type CallObserver } from './call-session
 import type { EndCause, HangupRequester } from './call-state.js';
 import type { Clock, DialerPort, InboundInvite, PendingInvitePort } from './ports.js';
 import { CallRecordWriter } from './record-writer.js';
+import type { MediaPort } from '../../media/media-port.js';
+import { anchoredDialer } from './media-anchor.js';
 
 export interface CallRegistryOptions {
   dialer: DialerPort;
@@ -36,6 +38,8 @@ export interface CallRegistryOptions {
   transfers?: TransferService;
   /** Whether any transfer target or `allow` pattern is configured. */
   transfersConfigured?: boolean;
+  /** The media backend (`media.backend` not none): calls with an SDP offer are anchored through it. */
+  media?: MediaPort;
 }
 
 export interface NewCall {
@@ -92,7 +96,10 @@ export class CallRegistry implements CallsApi {
       trunk: call.trunk,
       invite: call.invite,
       caller: call.caller,
-      dialer: this.opts.dialer,
+      dialer:
+        this.opts.media === undefined
+          ? this.opts.dialer
+          : anchoredDialer(this.opts.dialer, this.opts.media, id, logger),
       agent: choice?.target ?? this.opts.agent,
       clock: this.opts.clock,
       startedAt: new Date(),
@@ -159,6 +166,9 @@ export class CallRegistry implements CallsApi {
     this.releases.delete(call.id);
     this.opts.metrics.callsActive.dec();
     this.opts.metrics.callsTotal.inc({ trunk: call.trunk ?? 'unknown', result });
+    this.opts.media
+      ?.release(call.id)
+      .catch((err: unknown) => this.opts.logger.warn({ err, callId: call.id }, 'media not released'));
     this.record(call, { ended: { result, cause, at: new Date() } });
   }
 

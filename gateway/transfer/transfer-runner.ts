@@ -10,7 +10,9 @@
  * reports synchronously (a target refused before anything was sent) queues its event, so a
  * transition always completes before the next begins.
  */
+import type { MediaPort } from '../../media/media-port.js';
 import { CALL_ID_HEADER, CONVERSATION_ID_HEADER } from '../call/agent-invite.js';
+import { CALLER_MEDIA_TAG } from '../call/media-anchor.js';
 import type { EndCause } from '../call/call-state.js';
 import type { Clock, Credentials, InboundNotify, RequestReply, TimerHandle } from '../call/ports.js';
 import type { Logger } from '../observability/logger.js';
@@ -79,6 +81,8 @@ export interface TransferRunOptions {
   readonly logger: Logger;
   /** Called once the session has ended. */
   readonly onFinished?: (run: TransferRun) => void;
+  /** Plays the fallback prompt to the caller; without it the prompt is skipped with a log line. */
+  readonly media?: MediaPort;
 }
 
 export class TransferRun {
@@ -101,6 +105,8 @@ export class TransferRun {
   private writes: Promise<void> = Promise.resolve();
   /** The first attempt could not be rendered: it fails as soon as it starts. */
   private firstFailure: TransferFailure | undefined;
+  /** Runs while the fallback prompt plays: its end is the prompt's end. */
+  private promptTimer: TimerHandle | undefined;
 
   constructor(opts: TransferRunOptions) {
     this.opts = opts;
@@ -254,9 +260,7 @@ export class TransferRun {
         this.opts.host.release(effect.leg, releaseCause(next, this.request.target.mode));
         return;
       case 'play-prompt':
-        // No media layer exists yet (see docs/call-flows.md): the fallback goes on without it.
-        this.log.info({ prompt: effect.prompt }, 'fallback prompt skipped: no media backend configured');
-        this.dispatch({ type: 'prompt-done' });
+        this.playPrompt(effect.prompt);
         return;
       case 'return-to-agent':
         this.returnToAgent(effect.resume, effect.node, effect.failure);
@@ -323,6 +327,39 @@ export class TransferRun {
     });
   }
 
+  /**
+   * Play the fallback prompt to the caller, and report `prompt-done` when it has played (after the
+   * duration the backend gives), or at once when it cannot play: the fallback never waits on media.
+   */
+  private playPrompt(file: string): void {
+    const media = this.opts.media;
+    if (media === undefined) {
+      this.log.info({ prompt: file }, 'fallback prompt skipped: no media backend configured');
+      this.dispatch({ type: 'prompt-done' });
+      return;
+    }
+    void media.playPrompt({ callId: this.opts.callId, legTag: CALLER_MEDIA_TAG, file }).then((result) => {
+      if (this.ended) return;
+      if (!result.played) {
+        this.log.warn(
+          { prompt: file, reason: result.reason, detail: result.detail },
+          'fallback prompt not played',
+        );
+        this.dispatch({ type: 'prompt-done' });
+        return;
+      }
+      this.log.info({ prompt: file, durationMs: result.durationMs }, 'fallback prompt playing');
+      if (result.durationMs === undefined) {
+        this.dispatch({ type: 'prompt-done' });
+        return;
+      }
+      this.promptTimer = this.opts.clock.setTimer(() => {
+        this.promptTimer = undefined;
+        this.dispatch({ type: 'prompt-done' });
+      }, result.durationMs);
+    });
+  }
+
   private returnToAgent(
     resume: boolean,
     node: string | undefined,
@@ -343,6 +380,10 @@ export class TransferRun {
 
   private finish(outcome: TransferOutcome): void {
     for (const timer of Object.keys(this.timers) as TransferTimer[]) this.clearTimer(timer);
+    if (this.promptTimer !== undefined) {
+      this.opts.clock.clearTimer(this.promptTimer);
+      this.promptTimer = undefined;
+    }
     this.opts.metrics.transfersTotal.inc({ mode: outcome.mode, result: outcome.outcome });
     this.opts.metrics.transfersActive.dec();
     this.log.info(

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { TransferConfig, TrunkConfig } from '../../config/schema.js';
 import type { TemplateValues } from '../call/template.js';
 import type { Clock, Credentials } from '../call/ports.js';
+import type { MediaPort } from '../../media/media-port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store, TransferSessionRecord } from '../store/store-port.js';
@@ -33,6 +34,8 @@ export interface TransferServiceOptions {
   readonly store: Pick<Store, 'putTransferSession' | 'getTransferSession'>;
   /** Session ids; random UUIDs unless a test fixes them. */
   readonly newId?: () => string;
+  /** Plays the fallback prompts; without it they are skipped with a log line. */
+  readonly media?: MediaPort;
 }
 
 /** What a call hands over to start a transfer. */
@@ -124,6 +127,7 @@ export class TransferService {
       store: this.opts.store,
       logger: args.logger,
       onFinished: (ended) => this.forget(ended),
+      ...(this.opts.media !== undefined && { media: this.opts.media }),
     });
     this.live.set(id, run);
     if (!first.ok) run.failFirst(first.failure);

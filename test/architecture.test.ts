@@ -138,6 +138,13 @@ const RULES: readonly BoundaryRule[] = [
     forbids: { modules: ['drachtio-srf', 'node:net', 'node:dgram'] },
   },
   {
+    id: 'B14',
+    text: 'rtpengine-client only in media/rtpengine/ng-client.ts',
+    files: EVERYWHERE,
+    except: ['media/rtpengine/ng-client.ts', 'test/'],
+    forbids: { modules: ['rtpengine-client'] },
+  },
+  {
     id: 'B13',
     text: 'gateway/call/ and gateway/transfer/ import ports and types, never adapters',
     files: ['gateway/call/', 'gateway/transfer/'],

@@ -11,44 +11,32 @@
  *        [--engine-node-flags="--trace-gc"]
  *   node --import tsx bench/bench-engine.ts ...   (from source, spawns the engine from source too)
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import {
-  createWriteStream,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import {
-  assertPortFree,
   BenchError,
   captureTail,
-  ChildSet,
-  ProcessSampler,
   stopChild,
   waitForLine,
   waitForTcpPort,
-  waitForUdpPort,
+  type ChildSet,
 } from './bench-processes.js';
 import {
-  formatStepHeader,
-  formatStepRow,
-  formatSummary,
-  judgeStep,
-  summarizeRamp,
-  targetMet,
-  type StepRecord,
-} from './bench-report.js';
-import { summarizeCpuProfile, type CpuProfile } from './cpu-profile-summary.js';
-import { runSippStep } from './sipp-step.js';
+  benchPaths,
+  commonArgOptions,
+  machineLine,
+  nodeEntry,
+  parseRates,
+  positiveNumber,
+  readCpuProfile,
+  runBench,
+  writeJsonResult,
+} from './bench-cli.js';
+import { runRamp, runSampledStep, startSippUas, type ProcessesUnderTest } from './bench-ramp.js';
+import { formatSummary, summarizeRamp, targetMet, type StepRecord } from './bench-report.js';
 
 /** Loopback only, ports from the range reserved for this bench (26000–26999). */
 const HOST = '127.0.0.1';
@@ -70,13 +58,10 @@ const SETTLE_MS = 1000;
 const WARM_UP = { rate: 250, calls: 1000 };
 const READY_TIMEOUT_MS = 15_000;
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** Run from source (`bench/*.ts` under tsx) or compiled (`dist/bench/*.js`). */
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const ROOT = FROM_SOURCE ? path.resolve(HERE, '..') : path.resolve(HERE, '../..');
+const PATHS = benchPaths(import.meta.url);
 const SCENARIOS = {
-  uac: path.join(ROOT, 'sipp-scenarios/uac-call-expect-200.xml'),
-  uas: path.join(ROOT, 'sipp-scenarios/uas-answer-200.xml'),
+  uac: path.join(PATHS.root, 'sipp-scenarios/uac-call-expect-200.xml'),
+  uas: path.join(PATHS.root, 'sipp-scenarios/uas-answer-200.xml'),
 };
 
 const USAGE = `usage: bench-engine [options]
@@ -106,35 +91,25 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
     args: argv,
     options: {
+      ...commonArgOptions(),
       target: { type: 'string', default: 'both' },
-      rates: { type: 'string', default: process.env.BENCH_RATES },
-      seconds: { type: 'string', default: process.env.BENCH_STEP_SECONDS ?? '5' },
       'p99-limit': { type: 'string', default: '200' },
-      json: { type: 'string' },
       traces: { type: 'string' },
       'cpu-prof': { type: 'string' },
       'engine-node-flags': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) return 'help';
-  const positive = (name: string, text: string): number => {
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: expected a positive number, got "${text}"`);
-    return n;
-  };
   const target = values.target;
   if (target !== 'both' && target !== 'engine' && target !== 'direct') {
     throw new Error(`--target: expected both, engine or direct, got "${target}"`);
   }
   return {
     target,
-    rates: values.rates
-      ? values.rates.split(',').map((r) => Math.round(positive('--rates', r.trim())))
-      : DEFAULT_RATES,
-    stepSeconds: positive('--seconds', values.seconds),
-    p99LimitMs: positive('--p99-limit', values['p99-limit']),
+    rates: parseRates(values.rates, DEFAULT_RATES),
+    stepSeconds: positiveNumber('--seconds', values.seconds),
+    p99LimitMs: positiveNumber('--p99-limit', values['p99-limit']),
     json: values.json,
     tracesDir: values.traces && path.resolve(values.traces),
     cpuProfDir: values['cpu-prof'] && path.resolve(values['cpu-prof']),
@@ -142,17 +117,8 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   };
 }
 
-/** `node <script>` for one of our entry points, from source or from dist. */
-function nodeArgs(entry: string, nodeFlags: string[] = []): string[] {
-  return FROM_SOURCE
-    ? [...nodeFlags, '--import', 'tsx', path.join(ROOT, `${entry}.ts`)]
-    : [...nodeFlags, path.join(ROOT, 'dist', `${entry}.js`)];
-}
-
-interface SystemUnderTest {
+interface SystemUnderTest extends ProcessesUnderTest {
   remote: string;
-  server: ChildProcess;
-  app?: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -164,11 +130,11 @@ async function startEngineSystem(children: ChildSet, opts: BenchOptions): Promis
   const engine = children.spawn(
     process.execPath,
     [
-      ...nodeArgs('engine/main', nodeFlags),
+      ...nodeEntry(PATHS, 'engine/main', nodeFlags),
       ...['-c', `sip:${HOST}:${PORTS.engineSip};transport=udp`, '--address', HOST],
       ...['-p', String(PORTS.engineAdmin), '--secret', SECRET, '-l', 'warn'],
     ],
-    { cwd: ROOT },
+    { cwd: PATHS.root },
   );
   if (opts.tracesDir) engine.stdout?.pipe(createWriteStream(path.join(opts.tracesDir, 'engine.log')));
   const engineOut = captureTail(engine.stdout);
@@ -183,8 +149,14 @@ async function startEngineSystem(children: ChildSet, opts: BenchOptions): Promis
   }
   const app = children.spawn(
     process.execPath,
-    [...nodeArgs('bench/apps/uas-answer-app'), '--port', String(PORTS.engineAdmin), '--secret', SECRET],
-    { cwd: ROOT },
+    [
+      ...nodeEntry(PATHS, 'bench/apps/uas-answer-app'),
+      '--port',
+      String(PORTS.engineAdmin),
+      '--secret',
+      SECRET,
+    ],
+    { cwd: PATHS.root },
   );
   const appOut = captureTail(app.stdout);
   const appErr = captureTail(app.stderr);
@@ -214,20 +186,14 @@ async function startEngineSystem(children: ChildSet, opts: BenchOptions): Promis
 }
 
 async function startDirectSystem(children: ChildSet): Promise<SystemUnderTest> {
-  const uas = children.spawn(
-    'sipp',
-    [
-      ...['-sf', SCENARIOS.uas, '-i', HOST, '-p', String(PORTS.directUas), '-mp', String(PORTS.uasMedia)],
-      ...['-buff_size', String(4 * 1024 * 1024), '-nostdin'],
-    ],
-    { cwd: os.tmpdir(), stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const uasErr = captureTail(uas.stderr);
-  try {
-    await waitForUdpPort(PORTS.directUas, READY_TIMEOUT_MS, uas);
-  } catch (err) {
-    throw new BenchError('ENOTREADY', `sipp uas did not start: ${(err as Error).message}\n${uasErr()}`);
-  }
+  const uas = await startSippUas(children, {
+    scenario: SCENARIOS.uas,
+    localIp: HOST,
+    localPort: PORTS.directUas,
+    mediaPort: PORTS.uasMedia,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    label: 'sipp uas',
+  });
   return {
     remote: `${HOST}:${PORTS.directUas}`,
     server: uas,
@@ -246,10 +212,9 @@ async function runStep(
   children: ChildSet,
   workRoot: string,
 ): Promise<StepRecord> {
-  const sampler = new ProcessSampler({ server: sut.server.pid, app: sut.app?.pid });
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
-  const result = await runSippStep({
+  const step = await runSampledStep(sut, opts.p99LimitMs, {
     scenario: SCENARIOS.uac,
     remote: sut.remote,
     localIp: HOST,
@@ -260,20 +225,17 @@ async function runStep(
     workDir: path.join(workRoot, `${name}-${rate}-${calls}`),
     timeoutMs: (calls / rate + 20) * 1000,
     children,
-    onStart: (pid) => sampler.add('sipp', pid),
   });
   lag.disable();
   return {
-    ...result,
-    verdict: judgeStep(result, opts.p99LimitMs),
-    usage: sampler.stop(),
+    ...step,
     load1: os.loadavg()[0],
     // The histogram counts from the timer's due time, so subtract its 10 ms resolution.
     benchLagMs: Math.max(0, lag.max / 1e6 - 10),
   };
 }
 
-async function runRamp(
+async function ramp(
   name: string,
   sut: SystemUnderTest,
   opts: BenchOptions,
@@ -291,123 +253,71 @@ async function runRamp(
   process.stdout.write(
     `warm-up: ${warm.successful}/${warm.calls} calls at ${WARM_UP.rate} CPS, p99 ${warm.p99Ms ?? '-'} ms (not counted)\n`,
   );
-  process.stdout.write(`${formatStepHeader()}\n`);
-  const steps: StepRecord[] = [];
-  for (const rate of opts.rates) {
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
-    if (sut.server.exitCode !== null || (sut.app !== undefined && sut.app.exitCode !== null)) {
-      throw new BenchError('EEXITED', `${name}: a process under test exited during the ramp`);
-    }
-    const step = await runStep(
-      name,
-      sut,
-      rate,
-      Math.round(rate * opts.stepSeconds),
-      opts,
-      children,
-      workRoot,
-    );
-    steps.push(step);
-    process.stdout.write(`${formatStepRow(step, opts.p99LimitMs)}\n`);
-    if (step.verdict !== 'ok') {
-      for (const line of step.errors.slice(0, 4)) process.stdout.write(`    sipp: ${line}\n`);
-      break;
-    }
-  }
-  return steps;
+  return runRamp(sut, {
+    name,
+    rates: opts.rates,
+    stepSeconds: opts.stepSeconds,
+    p99LimitMs: opts.p99LimitMs,
+    settleMs: SETTLE_MS,
+    settle: 'before',
+    step: (rate, calls) => runStep(name, sut, rate, calls, opts, children, workRoot),
+  });
 }
 
-function newestProfile(dir: string): string | undefined {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .map((f) => path.join(dir, f));
-  return files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
-}
-
-async function main(): Promise<number> {
-  let opts;
-  try {
-    opts = parseBenchArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`bench-engine: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (opts === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (spawnSync('sipp', ['-v']).error) {
-    throw new BenchError('ENOSIPP', 'sipp is not installed (npm run setup:system installs it)');
-  }
-  for (const port of Object.values(PORTS)) await assertPortFree(HOST, port);
-  const children = new ChildSet();
-  children.installExitHandlers();
-  const workRoot = opts.tracesDir ?? mkdtempSync(path.join(os.tmpdir(), 'baton-bench-'));
-  // On 'exit', so an interrupted run (Ctrl-C) leaves no temporary files either.
-  if (opts.tracesDir === undefined)
-    process.once('exit', () => rmSync(workRoot, { recursive: true, force: true }));
+async function run(opts: BenchOptions, children: ChildSet, workRoot: string): Promise<number> {
   if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
-  if (opts.tracesDir) mkdirSync(opts.tracesDir, { recursive: true });
   process.stdout.write(
-    `bench:engine — ${os.cpus().length} CPUs, node ${process.version}, ${FROM_SOURCE ? 'from source (tsx)' : 'compiled'}; ` +
+    machineLine('engine', PATHS) +
       `steps of ${opts.stepSeconds} s, p99 limit ${opts.p99LimitMs} ms; INVITE→200 response times measured by SIPp (whole ms, in steps of its clock)\n` +
       `columns: srv = engine (direct pair: SIPp UAS), app = srf app; MiB = peak RSS in the step; CPU% of one core; ` +
       `load = 1-min load average at the step's end; lag = longest stall of the idle bench process ` +
       `(the machine is shared: other work and host stalls show here)\n`,
   );
-  try {
-    let engineSteps: StepRecord[] | undefined;
-    let directSteps: StepRecord[] | undefined;
-    if (opts.target !== 'direct') {
-      const sut = await startEngineSystem(children, opts);
-      try {
-        engineSteps = await runRamp('engine', sut, opts, children, workRoot);
-      } finally {
-        await sut.stop();
-      }
+  let engineSteps: StepRecord[] | undefined;
+  let directSteps: StepRecord[] | undefined;
+  if (opts.target !== 'direct') {
+    const sut = await startEngineSystem(children, opts);
+    try {
+      engineSteps = await ramp('engine', sut, opts, children, workRoot);
+    } finally {
+      await sut.stop();
     }
-    if (opts.target !== 'engine') {
-      const sut = await startDirectSystem(children);
-      try {
-        directSteps = await runRamp('direct', sut, opts, children, workRoot);
-      } finally {
-        await sut.stop();
-      }
-    }
-    const profileFile = opts.cpuProfDir && newestProfile(opts.cpuProfDir);
-    const profile = profileFile
-      ? summarizeCpuProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, ROOT)
-      : undefined;
-    process.stdout.write(
-      `${formatSummary({ engine: engineSteps, direct: directSteps, p99LimitMs: opts.p99LimitMs, profile })}\n`,
-    );
-    if (profileFile) process.stdout.write(`profile: ${profileFile}\n`);
-    if (opts.json) {
-      const result = {
-        date: new Date().toISOString(),
-        machine: { cpus: os.cpus().length, node: process.version },
-        options: opts,
-        engine: engineSteps && {
-          steps: engineSteps,
-          summary: summarizeRamp(engineSteps),
-          targetMet: targetMet(engineSteps),
-        },
-        direct: directSteps && { steps: directSteps, summary: summarizeRamp(directSteps) },
-        profile,
-      };
-      writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
-      process.stdout.write(`results written to ${opts.json}\n`);
-    }
-    return 0;
-  } finally {
-    children.killAll('SIGKILL');
   }
+  if (opts.target !== 'engine') {
+    const sut = await startDirectSystem(children);
+    try {
+      directSteps = await ramp('direct', sut, opts, children, workRoot);
+    } finally {
+      await sut.stop();
+    }
+  }
+  const read = opts.cpuProfDir ? readCpuProfile(opts.cpuProfDir, PATHS, 'newest') : undefined;
+  const profile = read?.summary;
+  process.stdout.write(
+    `${formatSummary({ engine: engineSteps, direct: directSteps, p99LimitMs: opts.p99LimitMs, profile })}\n`,
+  );
+  if (read) process.stdout.write(`profile: ${read.file}\n`);
+  if (opts.json) {
+    writeJsonResult(opts.json, opts, {
+      engine: engineSteps && {
+        steps: engineSteps,
+        summary: summarizeRamp(engineSteps),
+        targetMet: targetMet(engineSteps),
+      },
+      direct: directSteps && { steps: directSteps, summary: summarizeRamp(directSteps) },
+      profile,
+    });
+  }
+  return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`bench-engine: ${String((err as Error)?.stack ?? err)}\n`);
-    process.exit(1);
-  },
-);
+runBench({
+  name: 'bench-engine',
+  usage: USAGE,
+  parse: parseBenchArgs,
+  host: HOST,
+  ports: PORTS,
+  workDirPrefix: 'baton-bench-',
+  keepWorkDir: (opts) => opts.tracesDir,
+  run,
+});

@@ -11,35 +11,25 @@
  *        [--seconds 5] [--p99-limit 100] [--log-level warn] [--json FILE]
  *   node --import tsx bench/bench-gateway.ts ...   (from source: the gateway runs under tsx too)
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
+import { BenchError, captureTail, stopChild, waitForTcpPort, type ChildSet } from './bench-processes.js';
 import {
-  assertPortFree,
-  BenchError,
-  captureTail,
-  ChildSet,
-  ProcessSampler,
-  stopChild,
-  waitForTcpPort,
-  waitForUdpPort,
-} from './bench-processes.js';
-import {
-  describeVerdict,
-  formatStepHeader,
-  formatStepRow,
-  judgeStep,
-  summarizeRamp,
-  type RampSummary,
-  type StepRecord,
-} from './bench-report.js';
-import { formatProfile } from './bench-report.js';
-import { summarizeCpuProfile, type CpuProfile } from './cpu-profile-summary.js';
-import { runSippStep } from './sipp-step.js';
+  benchPaths,
+  commonArgOptions,
+  machineLine,
+  nodeEntry,
+  parseRates,
+  positiveNumber,
+  readCpuProfile,
+  runBench,
+  writeJsonResult,
+} from './bench-cli.js';
+import { runRamp, runSampledStep, startSippUas, type ProcessesUnderTest } from './bench-ramp.js';
+import { describeRamp, formatProfile, summarizeRamp, type StepRecord } from './bench-report.js';
+import { startGatewayProcess } from './gateway-under-test.js';
 
 /** Loopback only, fixed ports in 28500–28899 (the gateway's reserved range). */
 const HOST = '127.0.0.1';
@@ -58,15 +48,12 @@ const TARGET = { cps: 600, p99Ms: 100 } as const;
 const DEFAULT_RATES = [200, 300, 400, 500, 600, 700, 800, 900, 1000, 1200, 1400, 1600];
 const SETTLE_MS = 1500;
 const READY_TIMEOUT_MS = 30_000;
-const SIPP_BUFFER_BYTES = 4 * 1024 * 1024;
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const ROOT = FROM_SOURCE ? path.resolve(HERE, '..') : path.resolve(HERE, '../..');
+const PATHS = benchPaths(import.meta.url);
 /** The same pair as bench:engine, so the direct reference is the same in both benches. */
 const SCENARIOS = {
-  caller: path.join(ROOT, 'sipp-scenarios/uac-call-expect-200.xml'),
-  agent: path.join(ROOT, 'sipp-scenarios/uas-answer-200.xml'),
+  caller: path.join(PATHS.root, 'sipp-scenarios/uac-call-expect-200.xml'),
+  agent: path.join(PATHS.root, 'sipp-scenarios/uas-answer-200.xml'),
 };
 
 const USAGE = `usage: bench-gateway [options]
@@ -97,24 +84,16 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
     args: argv,
     options: {
+      ...commonArgOptions(),
       target: { type: 'string', default: 'both' },
-      rates: { type: 'string', default: process.env.BENCH_RATES },
-      seconds: { type: 'string', default: process.env.BENCH_STEP_SECONDS ?? '5' },
       'p99-limit': { type: 'string', default: String(TARGET.p99Ms) },
       'log-level': { type: 'string', default: 'warn' },
       engine: { type: 'string', default: 'embedded' },
-      json: { type: 'string' },
       'cpu-prof': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) return 'help';
-  const positive = (name: string, text: string): number => {
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: expected a positive number, got "${text}"`);
-    return n;
-  };
   const target = values.target;
   if (target !== 'both' && target !== 'gateway' && target !== 'direct') {
     throw new Error(`--target: expected both, gateway or direct, got "${target}"`);
@@ -126,50 +105,32 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   return {
     target,
     engine,
-    rates: values.rates
-      ? values.rates.split(',').map((r) => Math.round(positive('--rates', r.trim())))
-      : DEFAULT_RATES,
-    stepSeconds: positive('--seconds', values.seconds),
-    p99LimitMs: positive('--p99-limit', values['p99-limit']),
+    rates: parseRates(values.rates, DEFAULT_RATES),
+    stepSeconds: positiveNumber('--seconds', values.seconds),
+    p99LimitMs: positiveNumber('--p99-limit', values['p99-limit']),
     logLevel: values['log-level'],
     json: values.json,
     cpuProfDir: values['cpu-prof'] && path.resolve(values['cpu-prof']),
   };
 }
 
-interface SystemUnderTest {
+interface SystemUnderTest extends ProcessesUnderTest {
   remote: string;
-  server: ChildProcess;
-  app?: ChildProcess;
   stop(): Promise<void>;
-}
-
-function startAgent(children: ChildSet, port: number): ChildProcess {
-  return children.spawn(
-    'sipp',
-    [
-      ...['-sf', SCENARIOS.agent, '-i', HOST, '-p', String(port), '-mp', String(PORTS.agentMedia)],
-      ...['-buff_size', String(SIPP_BUFFER_BYTES), '-nostdin'],
-    ],
-    { cwd: os.tmpdir(), stdio: ['ignore', 'ignore', 'pipe'] },
-  );
 }
 
 const ENGINE_SECRET = 'baton-bench-gateway';
 
 /** A separate baton-engine process, in the place a drachtio-server would take. */
 async function startEngineProcess(children: ChildSet): Promise<ChildProcess> {
-  const entry = FROM_SOURCE
-    ? ['--import', 'tsx', path.join(ROOT, 'engine/main.ts')]
-    : [path.join(ROOT, 'dist/engine/main.js')];
   const engine = children.spawn(
     process.execPath,
     [
-      ...entry,
+      ...nodeEntry(PATHS, 'engine/main'),
       ...['-c', `sip:${HOST}:${PORTS.gatewaySip};transport=udp`, '--address', HOST],
       ...['-p', String(PORTS.engineAdmin), '--secret', ENGINE_SECRET, '-l', 'warn'],
     ],
-    { cwd: ROOT },
+    { cwd: PATHS.root },
   );
   const err = captureTail(engine.stderr);
   try {
@@ -180,6 +141,16 @@ async function startEngineProcess(children: ChildSet): Promise<ChildProcess> {
   return engine;
 }
 
+const startAgent = (children: ChildSet, port: number, label: string): Promise<ChildProcess> =>
+  startSippUas(children, {
+    scenario: SCENARIOS.agent,
+    localIp: HOST,
+    localPort: port,
+    mediaPort: PORTS.agentMedia,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    label,
+  });
+
 async function startGatewaySystem(
   children: ChildSet,
   workDir: string,
@@ -187,13 +158,7 @@ async function startGatewaySystem(
 ): Promise<SystemUnderTest> {
   const { logLevel, cpuProfDir } = opts;
   const engine = opts.engine === 'process' ? await startEngineProcess(children) : undefined;
-  const agent = startAgent(children, PORTS.agent);
-  const agentErr = captureTail(agent.stderr);
-  try {
-    await waitForUdpPort(PORTS.agent, READY_TIMEOUT_MS, agent);
-  } catch (err) {
-    throw new BenchError('ENOTREADY', `sipp agent did not start: ${(err as Error).message}\n${agentErr()}`);
-  }
+  const agent = await startAgent(children, PORTS.agent, 'sipp agent');
   const config = {
     ...(engine === undefined
       ? { sip: { listen: [`udp:${HOST}:${PORTS.gatewaySip}`] }, engine: { admin: { host: HOST, port: 0 } } }
@@ -206,52 +171,36 @@ async function startGatewaySystem(
     store: { kind: 'sqlite', sqlitePath: path.join(workDir, 'baton.db') },
     logging: { level: logLevel },
   };
-  const configFile = path.join(workDir, 'baton.yaml');
-  writeFileSync(configFile, stringify(config));
-  const profFlags = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
-  const entry = FROM_SOURCE
-    ? [...profFlags, '--import', 'tsx', path.join(ROOT, 'gateway/main.ts')]
-    : [...profFlags, path.join(ROOT, 'dist/gateway/main.js')];
-  const gateway = children.spawn(process.execPath, [...entry, '--config', configFile], { cwd: ROOT });
-  const gatewayOut = captureTail(gateway.stdout);
-  const gatewayErr = captureTail(gateway.stderr);
-  try {
-    await waitForTcpPort(HOST, PORTS.gatewayHttp, READY_TIMEOUT_MS, gateway);
-    await waitReady();
-  } catch (err) {
-    throw new BenchError(
-      'ENOTREADY',
-      `gateway did not start: ${(err as Error).message}\n${gatewayErr()}${gatewayOut()}`,
-    );
-  }
+  const gateway = await startGatewayProcess(children, {
+    paths: PATHS,
+    host: HOST,
+    httpPort: PORTS.gatewayHttp,
+    workDir,
+    config,
+    nodeFlags: cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [],
+    readyTimeoutMs: READY_TIMEOUT_MS,
+  });
   return {
     remote: `${HOST}:${PORTS.gatewaySip}`,
-    server: gateway,
+    server: gateway.process,
     app: agent,
     async stop() {
-      const metrics = await fetchText(`http://${HOST}:${PORTS.gatewayHttp}/metrics`).catch(() => '');
-      const counters = metrics
+      const counters = (await gateway.metrics())
         .split('\n')
         .filter((l) => /^baton_calls_(total|rejected_total)\{/.test(l))
         .join('\n');
       if (counters) process.stdout.write(`gateway counters:\n${counters}\n`);
-      await stopChild(gateway, 40_000);
+      await stopChild(gateway.process, 40_000);
       if (engine !== undefined) await stopChild(engine, 10_000);
       await stopChild(agent);
-      const tail = gatewayOut().trim();
+      const tail = gateway.out().trim();
       if (tail) process.stdout.write(`gateway log (last lines):\n${tail.split('\n').slice(-5).join('\n')}\n`);
     },
   };
 }
 
 async function startDirectSystem(children: ChildSet): Promise<SystemUnderTest> {
-  const uas = startAgent(children, PORTS.directUas);
-  const uasErr = captureTail(uas.stderr);
-  try {
-    await waitForUdpPort(PORTS.directUas, READY_TIMEOUT_MS, uas);
-  } catch (err) {
-    throw new BenchError('ENOTREADY', `sipp uas did not start: ${(err as Error).message}\n${uasErr()}`);
-  }
+  const uas = await startAgent(children, PORTS.directUas, 'sipp uas');
   return {
     remote: `${HOST}:${PORTS.directUas}`,
     server: uas,
@@ -261,85 +210,35 @@ async function startDirectSystem(children: ChildSet): Promise<SystemUnderTest> {
   };
 }
 
-async function fetchText(url: string): Promise<string> {
-  const res = await fetch(url);
-  return res.text();
-}
-
-async function waitReady(): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    const res = await fetch(`http://${HOST}:${PORTS.gatewayHttp}/readyz`).catch(() => undefined);
-    if (res?.status === 200) return;
-    if (Date.now() > deadline) throw new Error('/readyz never answered 200');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function runRamp(
+async function ramp(
   name: string,
   sut: SystemUnderTest,
   opts: BenchOptions,
   children: ChildSet,
   workRoot: string,
 ): Promise<StepRecord[]> {
-  process.stdout.write(`\n== ${name} ==\n${formatStepHeader()}\n`);
-  const steps: StepRecord[] = [];
-  for (const rate of opts.rates) {
-    const sampler = new ProcessSampler({ server: sut.server.pid, app: sut.app?.pid });
-    const result = await runSippStep({
-      scenario: SCENARIOS.caller,
-      remote: sut.remote,
-      localIp: HOST,
-      localPort: PORTS.uac,
-      mediaPort: PORTS.uacMedia,
-      rate,
-      calls: Math.round(rate * opts.stepSeconds),
-      workDir: path.join(workRoot, `${name}-${rate}`),
-      timeoutMs: (opts.stepSeconds + 20) * 1000,
-      children,
-      onStart: (pid) => sampler.add('sipp', pid),
-    });
-    const step: StepRecord = {
-      ...result,
-      verdict: judgeStep(result, opts.p99LimitMs),
-      usage: sampler.stop(),
-    };
-    steps.push(step);
-    process.stdout.write(`${formatStepRow(step, opts.p99LimitMs)}\n`);
-    if (step.verdict !== 'ok') {
-      for (const line of step.errors.slice(0, 4)) process.stdout.write(`    sipp: ${line}\n`);
-      break;
-    }
-    if (sut.server.exitCode !== null || sut.app?.exitCode != null) {
-      throw new BenchError('EEXITED', `${name}: a process under test exited during the ramp`);
-    }
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
-  }
-  return steps;
-}
-
-const fixed = (n: number | undefined): string => (n === undefined ? '-' : n.toFixed(0));
-
-function describeRamp(name: string, summary: RampSummary, p99LimitMs: number): string[] {
-  const lines: string[] = [];
-  const b = summary.best;
-  if (b === undefined) lines.push(`${name}: no sustained step`);
-  else {
-    const top = summary.stoppedAt === undefined ? ' (top of the ramp: the limit is higher)' : '';
-    lines.push(
-      `${name}: max sustained ${b.rate} CPS${top}, achieved ${b.achievedCps.toFixed(1)} CPS, ` +
-        `setup p50 ${fixed(b.p50Ms)} ms, p99 ${fixed(b.p99Ms)} ms, max ${fixed(b.maxMs)} ms`,
-    );
-  }
-  const s = summary.stoppedAt;
-  if (s) {
-    lines.push(
-      `  stopped at ${s.rate} CPS: ${describeVerdict(s.verdict, p99LimitMs)} ` +
-        `(${s.failed} failed, p99 ${fixed(s.p99Ms)} ms, achieved ${s.achievedCps.toFixed(1)} CPS)`,
-    );
-  }
-  return lines;
+  process.stdout.write(`\n== ${name} ==\n`);
+  return runRamp(sut, {
+    name,
+    rates: opts.rates,
+    stepSeconds: opts.stepSeconds,
+    p99LimitMs: opts.p99LimitMs,
+    settleMs: SETTLE_MS,
+    settle: 'after',
+    step: (rate, calls) =>
+      runSampledStep(sut, opts.p99LimitMs, {
+        scenario: SCENARIOS.caller,
+        remote: sut.remote,
+        localIp: HOST,
+        localPort: PORTS.uac,
+        mediaPort: PORTS.uacMedia,
+        rate,
+        calls,
+        workDir: path.join(workRoot, `${name}-${rate}`),
+        timeoutMs: (opts.stepSeconds + 20) * 1000,
+        children,
+      }),
+  });
 }
 
 function gatewayTargetMet(steps: readonly StepRecord[]): boolean {
@@ -348,107 +247,71 @@ function gatewayTargetMet(steps: readonly StepRecord[]): boolean {
   );
 }
 
-/** The main thread's profile: the largest one (under tsx the loader thread writes one too). */
-function newestProfile(dir: string): string | undefined {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .map((f) => path.join(dir, f));
-  return files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
-}
-
-async function main(): Promise<number> {
-  let opts;
-  try {
-    opts = parseBenchArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`bench-gateway: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (opts === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (spawnSync('sipp', ['-v']).error) {
-    throw new BenchError('ENOSIPP', 'sipp is not installed (npm run setup:system installs it)');
-  }
-  for (const port of Object.values(PORTS)) await assertPortFree(HOST, port);
-  const children = new ChildSet();
-  children.installExitHandlers();
-  const workRoot = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-gw-'));
+async function run(opts: BenchOptions, children: ChildSet, workRoot: string): Promise<number> {
   process.stdout.write(
-    `bench:gateway — ${os.cpus().length} CPUs, node ${process.version}, ${FROM_SOURCE ? 'from source (tsx)' : 'compiled'}; ` +
+    machineLine('gateway', PATHS) +
       `steps of ${opts.stepSeconds} s, p99 limit ${opts.p99LimitMs} ms, gateway log level ${opts.logLevel}, ` +
       `engine ${opts.engine === 'embedded' ? 'embedded in the gateway' : 'in its own process'}; ` +
       `setup time = caller's INVITE → 200, measured by SIPp (1 ms resolution)\n` +
       `columns: srv = baton (engine + gateway in one process; direct pair: SIPp UAS), app = SIPp AI agent; ` +
       `MiB = peak RSS in the step; CPU% of one core\n`,
   );
-  try {
-    let gatewaySteps: StepRecord[] | undefined;
-    let directSteps: StepRecord[] | undefined;
-    if (opts.target !== 'direct') {
-      if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
-      const sut = await startGatewaySystem(children, workRoot, opts);
-      try {
-        gatewaySteps = await runRamp('gateway', sut, opts, children, workRoot);
-      } finally {
-        await sut.stop();
-      }
+  let gatewaySteps: StepRecord[] | undefined;
+  let directSteps: StepRecord[] | undefined;
+  if (opts.target !== 'direct') {
+    if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
+    const sut = await startGatewaySystem(children, workRoot, opts);
+    try {
+      gatewaySteps = await ramp('gateway', sut, opts, children, workRoot);
+    } finally {
+      await sut.stop();
     }
-    if (opts.target !== 'gateway') {
-      const sut = await startDirectSystem(children);
-      try {
-        directSteps = await runRamp('direct', sut, opts, children, workRoot);
-      } finally {
-        await sut.stop();
-      }
-    }
-    const gateway = gatewaySteps && summarizeRamp(gatewaySteps);
-    const direct = directSteps && summarizeRamp(directSteps);
-    const lines = ['', '== summary =='];
-    if (gateway) lines.push(...describeRamp('gateway (sipp → baton → sipp agent)', gateway, opts.p99LimitMs));
-    if (direct) lines.push(...describeRamp('direct (sipp uac → sipp uas)', direct, opts.p99LimitMs));
-    if (gateway?.maxSustainedCps !== undefined && direct?.maxSustainedCps !== undefined) {
-      lines.push(`ratio gateway/direct: ${(gateway.maxSustainedCps / direct.maxSustainedCps).toFixed(2)}`);
-    }
-    if (gatewaySteps) {
-      const met = gatewayTargetMet(gatewaySteps);
-      lines.push(
-        `target ≥ ${TARGET.cps} CPS with zero failed calls and p99 < ${TARGET.p99Ms} ms: ${met ? 'MET' : 'NOT MET'}`,
-      );
-    }
-    const profileFile = opts.cpuProfDir && newestProfile(opts.cpuProfDir);
-    if (profileFile) {
-      const profile = summarizeCpuProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, ROOT);
-      lines.push('', ...formatProfile(profile), `profile: ${profileFile}`);
-    }
-    process.stdout.write(`${lines.join('\n')}\n`);
-    if (opts.json) {
-      const result = {
-        date: new Date().toISOString(),
-        machine: { cpus: os.cpus().length, node: process.version },
-        options: opts,
-        gateway: gatewaySteps && {
-          steps: gatewaySteps,
-          summary: gateway,
-          targetMet: gatewayTargetMet(gatewaySteps),
-        },
-        direct: directSteps && { steps: directSteps, summary: direct },
-      };
-      writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
-      process.stdout.write(`results written to ${opts.json}\n`);
-    }
-    return 0;
-  } finally {
-    children.killAll('SIGKILL');
-    rmSync(workRoot, { recursive: true, force: true });
   }
+  if (opts.target !== 'gateway') {
+    const sut = await startDirectSystem(children);
+    try {
+      directSteps = await ramp('direct', sut, opts, children, workRoot);
+    } finally {
+      await sut.stop();
+    }
+  }
+  const gateway = gatewaySteps && summarizeRamp(gatewaySteps);
+  const direct = directSteps && summarizeRamp(directSteps);
+  const lines = ['', '== summary =='];
+  const p99 = opts.p99LimitMs;
+  if (gateway) lines.push(...describeRamp('gateway (sipp → baton → sipp agent)', gateway, p99, 'setup p50'));
+  if (direct) lines.push(...describeRamp('direct (sipp uac → sipp uas)', direct, p99, 'setup p50'));
+  if (gateway?.maxSustainedCps !== undefined && direct?.maxSustainedCps !== undefined) {
+    lines.push(`ratio gateway/direct: ${(gateway.maxSustainedCps / direct.maxSustainedCps).toFixed(2)}`);
+  }
+  if (gatewaySteps) {
+    const met = gatewayTargetMet(gatewaySteps);
+    lines.push(
+      `target ≥ ${TARGET.cps} CPS with zero failed calls and p99 < ${TARGET.p99Ms} ms: ${met ? 'MET' : 'NOT MET'}`,
+    );
+  }
+  const profile = opts.cpuProfDir ? readCpuProfile(opts.cpuProfDir, PATHS, 'largest') : undefined;
+  if (profile) lines.push('', ...formatProfile(profile.summary), `profile: ${profile.file}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (opts.json) {
+    writeJsonResult(opts.json, opts, {
+      gateway: gatewaySteps && {
+        steps: gatewaySteps,
+        summary: gateway,
+        targetMet: gatewayTargetMet(gatewaySteps),
+      },
+      direct: directSteps && { steps: directSteps, summary: direct },
+    });
+  }
+  return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`bench-gateway: ${String((err as Error)?.stack ?? err)}\n`);
-    process.exit(1);
-  },
-);
+runBench({
+  name: 'bench-gateway',
+  usage: USAGE,
+  parse: parseBenchArgs,
+  host: HOST,
+  ports: PORTS,
+  workDirPrefix: 'baton-bench-gw-',
+  run,
+});

@@ -133,7 +133,13 @@ export function formatStepRow(step: StepRecord, p99LimitMs: number): string {
   return `${row}  ${describeVerdict(step.verdict, p99LimitMs)}${failures ? ` (${failures})` : ''}`;
 }
 
-function describeRamp(name: string, summary: RampSummary, p99LimitMs: number): string[] {
+/** The summary lines of one ramp; `p50Label` is how its p50 is named, e.g. `setup p50`. */
+export function describeRamp(
+  name: string,
+  summary: RampSummary,
+  p99LimitMs: number,
+  p50Label = 'p50',
+): string[] {
   const lines: string[] = [];
   if (summary.best === undefined) {
     lines.push(`${name}: no sustained step`);
@@ -142,7 +148,7 @@ function describeRamp(name: string, summary: RampSummary, p99LimitMs: number): s
     const top = summary.stoppedAt === undefined ? ' (top of the ramp: the limit is higher)' : '';
     lines.push(
       `${name}: max sustained ${b.rate} CPS${top}, achieved ${fixed(b.achievedCps, 1)} CPS, ` +
-        `p50 ${fixed(b.p50Ms)} ms, p99 ${fixed(b.p99Ms)} ms, max ${fixed(b.maxMs)} ms`,
+        `${p50Label} ${fixed(b.p50Ms)} ms, p99 ${fixed(b.p99Ms)} ms, max ${fixed(b.maxMs)} ms`,
     );
   }
   if (summary.stoppedAt) {

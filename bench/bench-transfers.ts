@@ -12,32 +12,22 @@
  *   node dist/bench/bench-transfers.js [--rates 50,100,...] [--seconds 5] [--log-level warn] [--json FILE]
  *   node --import tsx bench/bench-transfers.ts ...
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
+import { stopChild, type ChildSet } from './bench-processes.js';
 import {
-  assertPortFree,
-  BenchError,
-  captureTail,
-  ChildSet,
-  ProcessSampler,
-  stopChild,
-  waitForTcpPort,
-  waitForUdpPort,
-} from './bench-processes.js';
-import {
-  describeVerdict,
-  formatStepHeader,
-  formatStepRow,
-  judgeStep,
-  summarizeRamp,
-  type StepRecord,
-} from './bench-report.js';
-import { runSippStep } from './sipp-step.js';
+  benchPaths,
+  commonArgOptions,
+  machineLine,
+  parseRates,
+  positiveNumber,
+  runBench,
+  writeJsonResult,
+} from './bench-cli.js';
+import { runRamp, runSampledStep, startSippUas, type ProcessesUnderTest } from './bench-ramp.js';
+import { describeVerdict, summarizeRamp } from './bench-report.js';
+import { startGatewayProcess } from './gateway-under-test.js';
 
 /** Loopback only, fixed ports in 28500–28899 (the gateway's range), none bench:gateway uses. */
 const HOST = '127.0.0.1';
@@ -61,14 +51,11 @@ const P99_LIMIT_MS = 1000;
 const AGENT_TALK_MS = 50;
 const SETTLE_MS = 2000;
 const READY_TIMEOUT_MS = 30_000;
-const SIPP_BUFFER_BYTES = 4 * 1024 * 1024;
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const ROOT = FROM_SOURCE ? path.resolve(HERE, '..') : path.resolve(HERE, '../..');
+const PATHS = benchPaths(import.meta.url);
 const SCENARIOS = {
-  carrier: path.join(ROOT, 'sipp-scenarios/carrier-accepts-refer.xml'),
-  agent: path.join(ROOT, 'sipp-scenarios/ai-agent-refers-to-support.xml'),
+  carrier: path.join(PATHS.root, 'sipp-scenarios/carrier-accepts-refer.xml'),
+  agent: path.join(PATHS.root, 'sipp-scenarios/ai-agent-refers-to-support.xml'),
 };
 
 const USAGE = `usage: bench-transfers [options]
@@ -88,34 +75,20 @@ interface BenchOptions {
 function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      rates: { type: 'string', default: process.env.BENCH_RATES },
-      seconds: { type: 'string', default: process.env.BENCH_STEP_SECONDS ?? '5' },
-      'log-level': { type: 'string', default: 'warn' },
-      json: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...commonArgOptions(), 'log-level': { type: 'string', default: 'warn' } },
     strict: true,
   });
   if (values.help) return 'help';
-  const positive = (name: string, text: string): number => {
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: expected a positive number, got "${text}"`);
-    return n;
-  };
   return {
-    rates: values.rates
-      ? values.rates.split(',').map((r) => Math.round(positive('--rates', r.trim())))
-      : DEFAULT_RATES,
-    stepSeconds: positive('--seconds', values.seconds),
+    rates: parseRates(values.rates, DEFAULT_RATES),
+    stepSeconds: positiveNumber('--seconds', values.seconds),
     logLevel: values['log-level'],
     json: values.json,
   };
 }
 
-interface Running {
-  gateway: ChildProcess;
-  agent: ChildProcess;
+interface Running extends ProcessesUnderTest {
+  app: ChildProcess;
   stop(): Promise<string>;
 }
 
@@ -142,172 +115,104 @@ async function start(children: ChildSet, workDir: string, opts: BenchOptions): P
     store: { kind: 'sqlite', sqlitePath: path.join(workDir, 'baton.db') },
     logging: { level: opts.logLevel },
   };
-  const configFile = path.join(workDir, 'baton.yaml');
-  writeFileSync(configFile, stringify(config));
-  const agent = children.spawn(
-    'sipp',
-    [
-      ...['-sf', SCENARIOS.agent, '-i', HOST, '-p', String(PORTS.agent), '-mp', String(PORTS.agentMedia)],
+  const agent = await startSippUas(children, {
+    scenario: SCENARIOS.agent,
+    localIp: HOST,
+    localPort: PORTS.agent,
+    mediaPort: PORTS.agentMedia,
+    extraArgs: [
       ...['-key', 'refer_to', `sip:carrier-refer@${HOST}:${PORTS.gatewaySip}`, '-set', 'expect_final', '200'],
-      ...['-d', String(AGENT_TALK_MS), '-buff_size', String(SIPP_BUFFER_BYTES), '-nostdin'],
+      ...['-d', String(AGENT_TALK_MS)],
     ],
-    { cwd: workDir, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const agentErr = captureTail(agent.stderr);
-  try {
-    await waitForUdpPort(PORTS.agent, READY_TIMEOUT_MS, agent);
-  } catch (err) {
-    throw new BenchError('ENOTREADY', `sipp agent did not start: ${(err as Error).message}\n${agentErr()}`);
-  }
-  const entry = FROM_SOURCE
-    ? ['--import', 'tsx', path.join(ROOT, 'gateway/main.ts')]
-    : [path.join(ROOT, 'dist/gateway/main.js')];
-  const gateway = children.spawn(process.execPath, [...entry, '--config', configFile], { cwd: ROOT });
-  const gatewayOut = captureTail(gateway.stdout);
-  const gatewayErr = captureTail(gateway.stderr);
-  try {
-    await waitForTcpPort(HOST, PORTS.gatewayHttp, READY_TIMEOUT_MS, gateway);
-    await waitReady();
-  } catch (err) {
-    throw new BenchError(
-      'ENOTREADY',
-      `gateway did not start: ${(err as Error).message}\n${gatewayErr()}${gatewayOut()}`,
-    );
-  }
+    cwd: workDir,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    label: 'sipp agent',
+  });
+  const gateway = await startGatewayProcess(children, {
+    paths: PATHS,
+    host: HOST,
+    httpPort: PORTS.gatewayHttp,
+    workDir,
+    config,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+  });
   return {
-    gateway,
-    agent,
+    server: gateway.process,
+    app: agent,
     async stop() {
-      const metrics = await fetchText(`http://${HOST}:${PORTS.gatewayHttp}/metrics`).catch(() => '');
-      await stopChild(gateway, 40_000);
+      const metrics = await gateway.metrics();
+      await stopChild(gateway.process, 40_000);
       await stopChild(agent);
       return metrics;
     },
   };
 }
 
-async function fetchText(url: string): Promise<string> {
-  const res = await fetch(url);
-  return res.text();
-}
-
-async function waitReady(): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    const res = await fetch(`http://${HOST}:${PORTS.gatewayHttp}/readyz`).catch(() => undefined);
-    if (res?.status === 200) return;
-    if (Date.now() > deadline) throw new Error('/readyz never answered 200');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function main(): Promise<number> {
-  let opts;
-  try {
-    opts = parseBenchArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`bench-transfers: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (opts === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (spawnSync('sipp', ['-v']).error) {
-    throw new BenchError('ENOSIPP', 'sipp is not installed (npm run setup:system installs it)');
-  }
-  for (const port of Object.values(PORTS)) await assertPortFree(HOST, port);
-  const children = new ChildSet();
-  children.installExitHandlers();
-  const workRoot = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-tr-'));
+async function run(opts: BenchOptions, children: ChildSet, workRoot: string): Promise<number> {
   process.stdout.write(
-    `bench:transfers — ${os.cpus().length} CPUs, node ${process.version}, ${FROM_SOURCE ? 'from source (tsx)' : 'compiled'}; ` +
+    machineLine('transfers', PATHS) +
       `steps of ${opts.stepSeconds} s; one call + REFER transfer per "call" (carrier-accepts-refer ↔ ai-agent-refers-to-support); ` +
       `ms columns = the caller's INVITE → 200\n` +
       `columns: srv = baton, app = SIPp AI agent; MiB = peak RSS in the step; CPU% of one core\n`,
   );
-  const steps: StepRecord[] = [];
+  let steps;
   let metrics = '';
+  const sut = await start(children, workRoot, opts);
   try {
-    const sut = await start(children, workRoot, opts);
-    try {
-      process.stdout.write(`\n== transfers ==\n${formatStepHeader()}\n`);
-      for (const rate of opts.rates) {
-        const sampler = new ProcessSampler({ server: sut.gateway.pid, app: sut.agent.pid });
-        const result = await runSippStep({
+    process.stdout.write(`\n== transfers ==\n`);
+    steps = await runRamp(sut, {
+      name: 'transfers',
+      rates: opts.rates,
+      stepSeconds: opts.stepSeconds,
+      p99LimitMs: P99_LIMIT_MS,
+      settleMs: SETTLE_MS,
+      settle: 'after',
+      step: (rate, calls) =>
+        runSampledStep(sut, P99_LIMIT_MS, {
           scenario: SCENARIOS.carrier,
           remote: `${HOST}:${PORTS.gatewaySip}`,
           localIp: HOST,
           localPort: PORTS.uac,
           mediaPort: PORTS.uacMedia,
           rate,
-          calls: Math.round(rate * opts.stepSeconds),
+          calls,
           workDir: path.join(workRoot, `transfers-${rate}`),
           timeoutMs: (opts.stepSeconds + 20) * 1000,
           children,
-          onStart: (pid) => sampler.add('sipp', pid),
-        });
-        const step: StepRecord = {
-          ...result,
-          verdict: judgeStep(result, P99_LIMIT_MS),
-          usage: sampler.stop(),
-        };
-        steps.push(step);
-        process.stdout.write(`${formatStepRow(step, P99_LIMIT_MS)}\n`);
-        if (step.verdict !== 'ok') {
-          for (const line of step.errors.slice(0, 4)) process.stdout.write(`    sipp: ${line}\n`);
-          break;
-        }
-        if (sut.gateway.exitCode !== null || sut.agent.exitCode !== null) {
-          throw new BenchError('EEXITED', 'a process under test exited during the ramp');
-        }
-        await new Promise((r) => setTimeout(r, SETTLE_MS));
-      }
-    } finally {
-      metrics = await sut.stop();
-    }
-    const summary = summarizeRamp(steps);
-    const lines = ['', '== summary =='];
-    const best = summary.best;
-    lines.push(
-      best === undefined
-        ? 'no sustained step'
-        : `max sustained ${best.rate} transfers/s${summary.stoppedAt === undefined ? ' (top of the ramp)' : ''}, ` +
-            `achieved ${best.achievedCps.toFixed(1)}/s, ${best.successful} transfers in the step, none failed`,
-    );
-    if (summary.stoppedAt) {
-      lines.push(
-        `  stopped at ${summary.stoppedAt.rate}/s: ${describeVerdict(summary.stoppedAt.verdict, P99_LIMIT_MS)}`,
-      );
-    }
-    const met = steps.some((s) => s.verdict === 'ok' && s.rate >= TARGET_TPS);
-    lines.push(`target ≥ ${TARGET_TPS} transfers/s with zero failures: ${met ? 'MET' : 'NOT MET'}`);
-    const counters = metrics.split('\n').filter((l) => /^baton_transfer(s_total|_failures_total)\{/.test(l));
-    if (counters.length > 0) lines.push('gateway counters:', ...counters);
-    process.stdout.write(`${lines.join('\n')}\n`);
-    if (opts.json) {
-      const result = {
-        date: new Date().toISOString(),
-        machine: { cpus: os.cpus().length, node: process.version },
-        options: opts,
-        steps,
-        summary,
-        targetMet: met,
-      };
-      writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
-      process.stdout.write(`results written to ${opts.json}\n`);
-    }
-    return 0;
+        }),
+    });
   } finally {
-    children.killAll('SIGKILL');
-    rmSync(workRoot, { recursive: true, force: true });
+    metrics = await sut.stop();
   }
+  const summary = summarizeRamp(steps);
+  const lines = ['', '== summary =='];
+  const best = summary.best;
+  lines.push(
+    best === undefined
+      ? 'no sustained step'
+      : `max sustained ${best.rate} transfers/s${summary.stoppedAt === undefined ? ' (top of the ramp)' : ''}, ` +
+          `achieved ${best.achievedCps.toFixed(1)}/s, ${best.successful} transfers in the step, none failed`,
+  );
+  if (summary.stoppedAt) {
+    lines.push(
+      `  stopped at ${summary.stoppedAt.rate}/s: ${describeVerdict(summary.stoppedAt.verdict, P99_LIMIT_MS)}`,
+    );
+  }
+  const met = steps.some((s) => s.verdict === 'ok' && s.rate >= TARGET_TPS);
+  lines.push(`target ≥ ${TARGET_TPS} transfers/s with zero failures: ${met ? 'MET' : 'NOT MET'}`);
+  const counters = metrics.split('\n').filter((l) => /^baton_transfer(s_total|_failures_total)\{/.test(l));
+  if (counters.length > 0) lines.push('gateway counters:', ...counters);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (opts.json) writeJsonResult(opts.json, opts, { steps, summary, targetMet: met });
+  return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`bench-transfers: ${String((err as Error)?.stack ?? err)}\n`);
-    process.exit(1);
-  },
-);
+runBench({
+  name: 'bench-transfers',
+  usage: USAGE,
+  parse: parseBenchArgs,
+  host: HOST,
+  ports: PORTS,
+  workDirPrefix: 'baton-bench-tr-',
+  run,
+});

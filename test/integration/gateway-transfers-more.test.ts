@@ -12,26 +12,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayProcess } from '../support/gateway-process.js';
 import { allocPort } from '../support/ports.js';
+import { expectSippPass, type SippResult } from '../support/sipp.js';
 import {
-  expectSippPass,
-  runSipp,
-  startSippServer,
-  type SippResult,
-  type SippRunOptions,
-  type SippServer,
-} from '../support/sipp.js';
+  batonCallId,
+  deltas,
+  failures,
+  HEADERS,
+  HUMAN_IP,
+  transferParties,
+  transfers,
+  UUI,
+  type TransferRecord,
+} from '../support/transfer-harness.js';
 
-const DIALED = '+4930123';
-const HUMAN_IP = '127.0.0.3';
-const SIPP_TIMEOUT_MS = 20_000;
 /** The schema's minimum; no test here waits for a timer to expire. */
 const RING_TIMEOUT_MS = 1500;
 const NOTIFY_TIMEOUT_MS = 1500;
 /** What `X-Transfer-Uui` puts in the UUI; `carrier-accepts-refer-with-overrides` expects its hex. */
 const UUI_OVERRIDE = 'case-4711';
-
-const UUI = { data: '{{conversationId}}', encoding: 'hex', purpose: 'isdn-uui', content: 'isdn-uui' };
-const HEADERS = { 'X-Intent': '{{vars.intent}}', 'X-Caller': '{{call.from.user}}' };
 
 function transferConfig(agentPort: number, humanPort: number): Record<string, unknown> {
   const human = `sip:support-queue@${HUMAN_IP}:${humanPort}`;
@@ -90,59 +88,6 @@ function transferConfig(agentPort: number, humanPort: number): Record<string, un
   };
 }
 
-type Series = readonly [string, Record<string, string>];
-const transfers = (mode: string, result: string): Series => ['baton_transfers_total', { mode, result }];
-const failures = (reason: string, code: string): Series => [
-  'baton_transfer_failures_total',
-  { reason, code },
-];
-
-async function deltas(
-  gw: GatewayProcess,
-  series: readonly Series[],
-  action: () => Promise<void>,
-): Promise<number[]> {
-  const before = await Promise.all(series.map(([n, l]) => gw.metric(n, l)));
-  await action();
-  const after = await Promise.all(series.map(([n, l]) => gw.metric(n, l)));
-  return after.map((v, i) => v - (before[i] ?? 0));
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-interface TransferRecord {
-  id: string;
-  callId: string;
-  target: string;
-  mode: string;
-  state: string;
-  outcome?: string;
-  failureReason?: string;
-  sipStatus?: number;
-  vars: Record<string, string>;
-  history: Array<{ state: string; detail?: string }>;
-}
-
-function omitKeys(opts: Partial<SippRunOptions>): Partial<SippRunOptions> {
-  const { keys: _keys, ...rest } = opts;
-  return rest;
-}
-
-/** The Baton call id the AI agent's scenario logged from X-Baton-Call-Id. */
-function batonCallId(agentLogs: string): string {
-  const callId = /X-Baton-Call-Id: ([0-9a-f-]{36})/.exec(agentLogs)?.[1];
-  if (callId === undefined) throw new Error(`the AI agent logged no X-Baton-Call-Id:\n${agentLogs}`);
-  return callId;
-}
-
 describe('gateway transfers, more cells: SIPp caller → Baton → SIPp AI agent, human, carrier, IVR', () => {
   let gw: GatewayProcess;
   let agentPort: number;
@@ -156,50 +101,16 @@ describe('gateway transfers, more cells: SIPp caller → Baton → SIPp AI agent
   });
   const targetUri = (name: string): string => `sip:${name}@127.0.0.1:${gw.sipPort}`;
 
-  /** A SIPp far end on a fixed port; a clash on its unleased media port is retried. */
-  async function server(opts: SippRunOptions): Promise<SippServer> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await startSippServer({ timeoutMs: SIPP_TIMEOUT_MS, ...opts });
-      } catch (err) {
-        if (attempt >= 3 || !/exit 254|bind/.test(String((err as Error).message))) throw err;
-      }
-    }
-  }
-
-  const agent = (scenario: string, opts: Partial<SippRunOptions> = {}): Promise<SippServer> =>
-    server({
-      scenario,
-      localIp: '127.0.0.1',
-      localPort: agentPort,
-      ...omitKeys(opts),
-      keys: keys(opts.keys),
-    });
-  const human = (scenario: string, opts: Partial<SippRunOptions> = {}): Promise<SippServer> =>
-    server({ scenario, localIp: HUMAN_IP, localPort: humanPort, ...omitKeys(opts), keys: keys(opts.keys) });
-  const caller = (scenario: string, opts: Partial<SippRunOptions> = {}): Promise<SippResult> =>
-    runSipp({
-      scenario,
-      remote: gw.sipAddress,
-      service: DIALED,
-      timeoutMs: SIPP_TIMEOUT_MS,
-      ...omitKeys(opts),
-      keys: keys(opts.keys),
-    });
+  const { agent, human, caller, sessionOfCall } = transferParties({
+    gw: () => gw,
+    agentPort: () => agentPort,
+    humanPort: () => humanPort,
+    keys,
+  });
 
   /** The transfer session of the call whose X-Baton-Call-Id the agent logged, once ended. */
   async function sessionOf(agentLogs: string): Promise<TransferRecord> {
-    const callId = batonCallId(agentLogs);
-    const started = await waitFor('the transfer started log line', () =>
-      Promise.resolve(gw.logs.find((l) => l.msg === 'transfer started' && l.callId === callId)),
-    );
-    const id = String(started.transferId);
-    return waitFor(`transfer ${id} to end`, async () => {
-      const res = await gw.http('GET', `/api/transfers/${id}`);
-      if (res.status !== 200) return undefined;
-      const record = JSON.parse(res.body) as TransferRecord;
-      return record.state === 'ended' ? record : undefined;
-    });
+    return sessionOfCall(batonCallId(agentLogs));
   }
 
   beforeAll(async () => {

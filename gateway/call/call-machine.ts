@@ -2,7 +2,9 @@
  * The call state machine: `transition(state, event, ctx)` → next state and the effects to run.
  * Pure (no I/O, no timers, no logger); the diagram and the meaning of each state are in
  * `call-state.ts`. Every state handles every event explicitly: the switches are exhaustive, so
- * a new event or state that is not handled fails to compile.
+ * a new event or state that is not handled fails to compile. The states before `connected`
+ * ignore a transfer's events through one named guard ({@link isTransferEvent}) ahead of their
+ * switches.
  */
 import { fromConnected } from './call-connected.js';
 import {
@@ -19,6 +21,7 @@ import {
 import type {
   CallEffect,
   CallEvent,
+  CallEventType,
   CallMachineContext,
   CallState,
   EndCause,
@@ -62,6 +65,7 @@ function fromDialingAgent(
   event: CallEvent,
   ctx: CallMachineContext,
 ): Transition {
+  if (isTransferEvent(event)) return ignore(state);
   const stopDialing: CallEffect[] = [{ type: 'clear-timer', timer: 'agent-answer' }];
   switch (event.type) {
     case 'agent-provisional':
@@ -105,23 +109,13 @@ function fromDialingAgent(
     case 'reinvite-answered':
     case 'reinvite-failed':
       return ignore(state);
-    case 'transfer-started':
-    case 'transfer-ended':
-    case 'release':
-    case 'bridge-started':
-    case 'bridged':
-    case 'bridge-failed':
-    case 'agent-redial':
-    case 'agent-redial-failed':
-    case 'leg-up':
-      // Transfers happen while connected; nothing of theirs can be under way before.
-      return ignore(state);
     default:
       return assertNever(event);
   }
 }
 
 function fromAnsweringCaller(state: CallState & { name: 'answering-caller' }, event: CallEvent): Transition {
+  if (isTransferEvent(event)) return ignore(state);
   switch (event.type) {
     case 'caller-answered':
       if (state.pendingEnd === undefined) {
@@ -166,17 +160,6 @@ function fromAnsweringCaller(state: CallState & { name: 'answering-caller' }, ev
     case 'reinvite-answered':
     case 'reinvite-failed':
       return ignore(state);
-    case 'transfer-started':
-    case 'transfer-ended':
-    case 'release':
-    case 'bridge-started':
-    case 'bridged':
-    case 'bridge-failed':
-    case 'agent-redial':
-    case 'agent-redial-failed':
-    case 'leg-up':
-      // Transfers happen while connected; nothing of theirs can be under way before.
-      return ignore(state);
     default:
       return assertNever(event);
   }
@@ -186,6 +169,7 @@ function fromAwaitingCallerAck(
   state: CallState & { name: 'awaiting-caller-ack' },
   event: CallEvent,
 ): Transition {
+  if (isTransferEvent(event)) return ignore(state);
   switch (event.type) {
     case 'caller-acked':
       return stay({ name: 'connected' }, [{ type: 'ack-agent', sdp: event.sdp }]);
@@ -213,17 +197,6 @@ function fromAwaitingCallerAck(
     case 'caller-answer-failed':
     case 'reinvite-answered':
     case 'reinvite-failed':
-      return ignore(state);
-    case 'transfer-started':
-    case 'transfer-ended':
-    case 'release':
-    case 'bridge-started':
-    case 'bridged':
-    case 'bridge-failed':
-    case 'agent-redial':
-    case 'agent-redial-failed':
-    case 'leg-up':
-      // Transfers happen while connected; nothing of theirs can be under way before.
       return ignore(state);
     default:
       return assertNever(event);
@@ -269,6 +242,29 @@ function fromEnded(state: CallState & { name: 'ended' }, event: CallEvent): Tran
     default:
       return assertNever(event);
   }
+}
+
+/**
+ * The events of a transfer. Transfers happen while connected, so before that nothing of theirs
+ * can be under way: the states before `connected` ignore them all, and their switches cover the
+ * rest (the type guard narrows `event`, so those switches stay exhaustive).
+ */
+const TRANSFER_EVENTS = [
+  'transfer-started',
+  'transfer-ended',
+  'release',
+  'bridge-started',
+  'bridged',
+  'bridge-failed',
+  'agent-redial',
+  'agent-redial-failed',
+  'leg-up',
+] as const satisfies readonly CallEventType[];
+
+type TransferEvent = Extract<CallEvent, { type: (typeof TRANSFER_EVENTS)[number] }>;
+
+function isTransferEvent(event: CallEvent): event is TransferEvent {
+  return (TRANSFER_EVENTS as readonly CallEventType[]).includes(event.type);
 }
 
 /** BYEs still owed once the caller's answer is out, given what ended the call meanwhile. */

@@ -1,10 +1,11 @@
 /**
  * One live transfer session: feeds the pure session machine (`transfer-session-machine.ts`) with
  * what the attempt's strategy, the call's legs and the session's timers report, and carries its
- * effects out: the attempt through its {@link AttemptHandle}, NOTIFYs, releases and the return to
- * the AI agent through the call ({@link TransferHost}), timers through the injected clock,
- * metrics, the store record at every state change, and one log line per step with callId,
- * transferId and mode.
+ * effects out: the attempt through its {@link AttemptHandle}, releases through the call
+ * ({@link TransferHost}), NOTIFYs and the return to the AI agent through {@link AgentReport}, the
+ * fallback prompt through `fallback-prompt.ts`, timers through {@link TransferTimers}, metrics,
+ * the store record at every state change, and one log line per step with callId, transferId and
+ * mode.
  *
  * Like the call session, events enter through one serialised entry point: a strategy that
  * reports synchronously (a target refused before anything was sent) queues its event, so a
@@ -12,13 +13,13 @@
  */
 import type { MediaPort } from '../../media/media-port.js';
 import { CALL_ID_HEADER, CONVERSATION_ID_HEADER } from '../call/agent-invite.js';
-import { CALLER_MEDIA_TAG } from '../call/media-anchor.js';
 import type { EndCause } from '../call/call-state.js';
-import type { Clock, Credentials, InboundNotify, RequestReply, TimerHandle } from '../call/ports.js';
+import type { Clock, Credentials, InboundNotify, RequestReply } from '../call/ports.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store, TransferHistoryEntry, TransferSessionRecord } from '../store/store-port.js';
-import { buildReferNotify } from './refer-headers.js';
+import { AgentReport } from './agent-report.js';
+import { playFallbackPrompt } from './fallback-prompt.js';
 import { describeEvent, transferRecord } from './transfer-record.js';
 import { initialState, transition } from './transfer-session-machine.js';
 import {
@@ -27,17 +28,10 @@ import {
   type TransferSessionEffect,
   type TransferSessionEvent,
   type TransferSessionState,
-  type TransferTimer,
 } from './transfer-session-state.js';
 import type { BuildRequestResult } from './transfer-request.js';
-import {
-  FALLBACK_NODE_HEADER,
-  TRANSFER_ID_HEADER,
-  TRANSFER_REASON_HEADER,
-  TRANSFER_STATUS_HEADER,
-  type TransferHost,
-  type TransferTimerSettings,
-} from './transfer-host.js';
+import { TRANSFER_ID_HEADER, type TransferHost, type TransferTimerSettings } from './transfer-host.js';
+import { TransferTimers } from './transfer-timers.js';
 import {
   refuseNotify,
   type AttemptHandle,
@@ -91,7 +85,8 @@ export class TransferRun {
   private current: TransferSessionState;
   private request: TransferRequest;
   private handle: AttemptHandle | undefined;
-  private readonly timers: Partial<Record<TransferTimer, TimerHandle>> = {};
+  private readonly timers: TransferTimers;
+  private readonly report: AgentReport;
   private readonly queue: TransferSessionEvent[] = [];
   private dispatching = false;
   private log: Logger;
@@ -100,13 +95,9 @@ export class TransferRun {
   private history: TransferHistoryEntry[] = [];
   private failure: TransferFailure | undefined;
   private successStatus: number | undefined;
-  /** The call has been told the transfer is over (post_agent, or ended). */
-  private handedBack = false;
   private writes: Promise<void> = Promise.resolve();
   /** The first attempt could not be rendered: it fails as soon as it starts. */
   private firstFailure: TransferFailure | undefined;
-  /** Runs while the fallback prompt plays: its end is the prompt's end. */
-  private promptTimer: TimerHandle | undefined;
 
   constructor(opts: TransferRunOptions) {
     this.opts = opts;
@@ -115,6 +106,8 @@ export class TransferRun {
     this.current = initialState(opts.request.target, { trigger: opts.trigger });
     this.startedMs = opts.clock.now();
     this.log = this.logger(opts.request.target);
+    this.timers = new TransferTimers(opts.clock, opts.timers, (event) => this.dispatch(event));
+    this.report = new AgentReport(opts.host, opts.referCseq, opts.subscriptionSeconds);
   }
 
   get state(): TransferSessionState {
@@ -216,10 +209,7 @@ export class TransferRun {
       this.log.info({ from: from.name, event: event.type, to: t.state.name }, 'transfer state');
       this.append(storeState(t.state), describeEvent(event));
       if (t.state.name === 'ended') this.opts.onFinished?.(this);
-      if (t.state.name === 'post_agent' && !this.handedBack) {
-        this.handedBack = true;
-        this.opts.host.transferEnded(true);
-      }
+      if (t.state.name === 'post_agent') this.report.handBack(true);
     }
   }
 
@@ -229,21 +219,13 @@ export class TransferRun {
         this.startAttempt(effect.target, effect.attempt);
         return;
       case 'start-timer':
-        this.startTimer(effect.timer);
+        this.timers.start(effect.timer);
         return;
       case 'clear-timer':
-        this.clearTimer(effect.timer);
+        this.timers.clear(effect.timer);
         return;
       case 'notify-referrer':
-        if (this.opts.referCseq === undefined) return;
-        this.opts.host.notifyAgent(
-          buildReferNotify({
-            referCseq: this.opts.referCseq,
-            status: effect.status,
-            reason: effect.reason,
-            expiresSeconds: this.opts.subscriptionSeconds,
-          }),
-        );
+        this.report.notify(effect.status, effect.reason);
         return;
       case 'caller-progress':
         // A provisional cannot follow the caller's 200 (RFC 3261 §13.3.1.1), and without a media
@@ -260,10 +242,17 @@ export class TransferRun {
         this.opts.host.release(effect.leg, releaseCause(next, this.request.target.mode));
         return;
       case 'play-prompt':
-        this.playPrompt(effect.prompt);
+        playFallbackPrompt(effect.prompt, {
+          media: this.opts.media,
+          callId: this.opts.callId,
+          log: this.log,
+          ended: () => this.ended,
+          playing: (durationMs) => this.timers.startPrompt(durationMs),
+          done: () => this.dispatch({ type: 'prompt-done' }),
+        });
         return;
       case 'return-to-agent':
-        this.returnToAgent(effect.resume, effect.node, effect.failure);
+        this.report.returnToAgent(effect.resume, effect.node, effect.failure, this.log);
         return;
       case 'attempt-settled':
         this.opts.metrics.transferDurationSeconds.observe(
@@ -327,63 +316,8 @@ export class TransferRun {
     });
   }
 
-  /**
-   * Play the fallback prompt to the caller, and report `prompt-done` when it has played (after the
-   * duration the backend gives), or at once when it cannot play: the fallback never waits on media.
-   */
-  private playPrompt(file: string): void {
-    const media = this.opts.media;
-    if (media === undefined) {
-      this.log.info({ prompt: file }, 'fallback prompt skipped: no media backend configured');
-      this.dispatch({ type: 'prompt-done' });
-      return;
-    }
-    void media.playPrompt({ callId: this.opts.callId, legTag: CALLER_MEDIA_TAG, file }).then((result) => {
-      if (this.ended) return;
-      if (!result.played) {
-        this.log.warn(
-          { prompt: file, reason: result.reason, detail: result.detail },
-          'fallback prompt not played',
-        );
-        this.dispatch({ type: 'prompt-done' });
-        return;
-      }
-      this.log.info({ prompt: file, durationMs: result.durationMs }, 'fallback prompt playing');
-      if (result.durationMs === undefined) {
-        this.dispatch({ type: 'prompt-done' });
-        return;
-      }
-      this.promptTimer = this.opts.clock.setTimer(() => {
-        this.promptTimer = undefined;
-        this.dispatch({ type: 'prompt-done' });
-      }, result.durationMs);
-    });
-  }
-
-  private returnToAgent(
-    resume: boolean,
-    node: string | undefined,
-    failure: TransferFailure | undefined,
-  ): void {
-    if (resume) {
-      this.log.info({ node }, 'the caller stays with the AI agent');
-      return;
-    }
-    const headers: Record<string, string> = {
-      [TRANSFER_STATUS_HEADER]: String(failure?.sipStatus ?? failure?.notifyStatus.status ?? 200),
-      [TRANSFER_REASON_HEADER]: failure?.code ?? 'human-hangup',
-    };
-    if (node !== undefined) headers[FALLBACK_NODE_HEADER] = node;
-    this.log.info({ node, headers }, 'returning the caller to the AI agent');
-    this.opts.host.redialAgent(headers);
-  }
-
   private finish(outcome: TransferOutcome): void {
-    for (const timer of Object.keys(this.timers) as TransferTimer[]) this.clearTimer(timer);
-    if (this.promptTimer !== undefined) {
-      this.opts.clock.clearTimer(this.promptTimer);
-      this.promptTimer = undefined;
-    }
+    this.timers.clearAll();
     this.opts.metrics.transfersTotal.inc({ mode: outcome.mode, result: outcome.outcome });
     this.opts.metrics.transfersActive.dec();
     this.log.info(
@@ -394,31 +328,7 @@ export class TransferRun {
       },
       'transfer ended',
     );
-    if (!this.handedBack) {
-      this.handedBack = true;
-      this.opts.host.transferEnded(outcome.outcome === 'completed');
-    }
-  }
-
-  private startTimer(timer: TransferTimer): void {
-    this.clearTimer(timer);
-    const ms =
-      timer === 'ring'
-        ? this.opts.timers.ringTimeoutMs
-        : timer === 'notify'
-          ? this.opts.timers.notifyTimeoutMs
-          : this.opts.timers.referByeGraceMs;
-    this.timers[timer] = this.opts.clock.setTimer(() => {
-      delete this.timers[timer];
-      this.dispatch({ type: 'timer', timer });
-    }, ms);
-  }
-
-  private clearTimer(timer: TransferTimer): void {
-    const handle = this.timers[timer];
-    if (handle === undefined) return;
-    this.opts.clock.clearTimer(handle);
-    delete this.timers[timer];
+    this.report.handBack(outcome.outcome === 'completed');
   }
 
   private append(state: TransferHistoryEntry['state'], detail: string): void {

@@ -6,6 +6,7 @@
  * from 2xx and reliable 1xx responses (§12.1.2).
  */
 import type { AppClient, AppSipResult } from '../control/sip-core-port.js';
+import { metaTokens } from '../control/frames.js';
 import { buildResponse } from '../sip/error-response.js';
 import { getTag, parseCSeq, withTag } from '../sip/header-values.js';
 import { SipMessage } from '../sip/message.js';
@@ -95,7 +96,7 @@ export class AppRequests {
     const meta = this.ctx.meta('application', bytes.length, hop.protocol, hop.host, hop.port);
     return {
       ok: true,
-      tokens: [...this.ctx.metaTokens(meta), txnId, 'Msg sent:', ''],
+      tokens: [...metaTokens(meta), txnId, 'Msg sent:', ''],
       echo: bytes.toString('utf8'),
     };
   }

@@ -27,7 +27,7 @@ import type {
   TransportProtocol,
 } from '../transport/transport-types.js';
 import type { Dialog } from './dialog.js';
-import { frameTime } from './frame-time.js';
+import { formatMetaTime } from '../control/frames.js';
 import type { EngineLogger } from '../logger.js';
 
 /** What the core needs of the transaction layer. */
@@ -132,11 +132,7 @@ export class CoreContext {
     address: string,
     port: number,
   ): FrameMeta {
-    return { source, bytes, protocol, address, port, time: frameTime() };
-  }
-
-  metaTokens(m: FrameMeta): string[] {
-    return [m.source, String(m.bytes), m.protocol, m.address, String(m.port), m.time];
+    return { source, bytes, protocol, address, port, time: formatMetaTime(new Date()) };
   }
 
   /** Deliver a message received from the network to an app. */

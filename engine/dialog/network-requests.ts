@@ -6,6 +6,7 @@
  * (RFC 3261 §13.3.1.4).
  */
 import type { AppClient, AppSipResult } from '../control/sip-core-port.js';
+import { formatMetaTime, metaTokens } from '../control/frames.js';
 import { buildResponse } from '../sip/error-response.js';
 import { checkRequestSyntax, validateRequest } from '../sip/message-validation.js';
 import { getTag, parseCSeq, parseRAck, parseVia, splitList, topVia } from '../sip/header-values.js';
@@ -341,7 +342,7 @@ export class NetworkRequests {
     const meta = this.ctx.meta('application', bytes.length, hop.protocol, hop.host, hop.port);
     return {
       ok: true,
-      tokens: [...this.ctx.metaTokens(meta), txnId, dialogId, '', 'Msg sent:', ''],
+      tokens: [...metaTokens(meta), txnId, dialogId, '', 'Msg sent:', ''],
       echo: bytes.toString('utf8'),
     };
   }
@@ -396,7 +397,7 @@ export class NetworkRequests {
     const d: Parameters<AppClient['deliverCdr']>[0] = {
       kind,
       source: 'network',
-      time: this.ctx.meta('network', 0, inbound.source.protocol, '', 0).time,
+      time: formatMetaTime(new Date()),
       raw: serializeMessage(msg).toString('utf8'),
     };
     if (extra !== undefined) d.extra = extra;
